@@ -1,0 +1,128 @@
+#include "tests/netns/fixture.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace berth::test {
+namespace {
+
+std::string read_fd(int fd) {
+  std::string s;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) s.append(buf, size_t(n));
+  return s;
+}
+
+[[noreturn]] void die(const std::string& what) {
+  throw std::runtime_error(what + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+std::string bin_dir() { return BERTH_TEST_BIN_DIR; }
+
+std::string temp_dir() {
+  static int counter = 0;
+  std::string dir = "/tmp/berth-test/" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+  sh("mkdir -p " + dir);
+  return dir;
+}
+
+std::string make_netns(const std::string& name) {
+  static std::string base = temp_dir() + "/netns";
+  mkdir(base.c_str(), 0755);
+  std::string path = base + "/" + name;
+  int fd = open(path.c_str(), O_CREAT | O_RDONLY | O_CLOEXEC, 0444);
+  if (fd < 0) die("create " + path);
+  close(fd);
+  // A new thread unshares, so the calling thread never leaves the host namespace.
+  std::string error;
+  std::thread t([&] {
+    if (unshare(CLONE_NEWNET) != 0) { error = std::string("unshare: ") + std::strerror(errno); return; }
+    if (mount("/proc/thread-self/ns/net", path.c_str(), nullptr, MS_BIND, nullptr) != 0)
+      error = std::string("bind netns: ") + std::strerror(errno);
+  });
+  t.join();
+  if (!error.empty()) throw std::runtime_error(error);
+  sh_in(path, "ip link set lo up");
+  return path;
+}
+
+void delete_netns(const std::string& path) {
+  umount2(path.c_str(), MNT_DETACH);
+  unlink(path.c_str());
+}
+
+PluginRun run_plugin(const std::string& plugin, std::map<std::string, std::string> env,
+                     const std::string& stdin_data) {
+  if (!env.count("CNI_PATH")) env["CNI_PATH"] = bin_dir();
+  std::vector<std::string> envs = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+  if (const char* l = getenv("BERTH_LOG_LEVEL")) envs.push_back(std::string("BERTH_LOG_LEVEL=") + l);
+  for (const auto& [k, v] : env) envs.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (auto& s : envs) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::string exe = plugin.find('/') == std::string::npos ? bin_dir() + "/" + plugin : plugin;
+
+  int in[2], out[2], err[2];
+  if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) die("pipe");
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(in[0], 0);
+    dup2(out[1], 1);
+    dup2(err[1], 2);
+    char* argv[] = {exe.data(), nullptr};
+    execve(exe.c_str(), argv, envp.data());
+    _exit(127);
+  }
+  close(in[0]);
+  close(out[1]);
+  close(err[1]);
+  std::thread writer([&] {
+    (void)!write(in[1], stdin_data.data(), stdin_data.size());
+    close(in[1]);
+  });
+  PluginRun r;
+  std::thread err_reader([&] { r.err = read_fd(err[0]); });
+  r.out = read_fd(out[0]);
+  err_reader.join();
+  writer.join();
+  close(out[0]);
+  close(err[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.json = nlohmann::json::parse(r.out, nullptr, false);
+  if (r.json.is_discarded()) r.json = nullptr;
+  return r;
+}
+
+std::string sh(const std::string& cmd, int* rc) {
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) die("popen");
+  std::string s;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) s.append(buf.data(), n);
+  int status = pclose(p);
+  if (rc) *rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return s;
+}
+
+std::string sh_in(const std::string& netns_path, const std::string& cmd, int* rc) {
+  return sh("nsenter --net=" + netns_path + " sh -c '" + cmd + "'", rc);
+}
+
+}  // namespace berth::test
