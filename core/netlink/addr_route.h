@@ -1,0 +1,34 @@
+// Address and route verbs over libnl. Every function acts in the namespace of the
+// Socket it is given.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "core/error.h"
+#include "core/ip.h"
+#include "core/netlink/socket.h"
+
+namespace berth::netlink {
+
+// Adds `addr` (host bits kept, e.g. 10.88.0.5/16) to link `index`. IPv4 gets the subnet
+// broadcast; IPv6 is added without duplicate address detection (the address comes from
+// IPAM, and DAD would delay the attachment by about a second). Already present: success.
+[[nodiscard]] Result<> add_address(const Socket& s, int index, const Prefix& addr);
+// Removes it; success when it was not there.
+[[nodiscard]] Result<> del_address(const Socket& s, int index, const Prefix& addr);
+// Addresses on link `index` (family AF_UNSPEC: both), global scope only unless `all`.
+[[nodiscard]] Result<std::vector<Prefix>> list_addresses(const Socket& s, int index, bool all = false);
+
+struct RouteSpec {
+  Prefix dst;
+  std::optional<IpAddr> gw;  // none: a link-scope route through `oif`
+  int oif = 0;
+  std::optional<uint32_t> priority, mtu, advmss, table, scope;
+};
+// Adds the route (fails with code 100 when an identical route exists: EEXIST).
+[[nodiscard]] Result<> add_route(const Socket& s, const RouteSpec& r);
+// Routes of the main table (or every table when `all_tables`) through link `oif`.
+[[nodiscard]] Result<std::vector<RouteSpec>> list_routes(const Socket& s, int oif);
+
+}  // namespace berth::netlink
