@@ -4,6 +4,8 @@
 #include <netlink/errno.h>
 #include <netlink/route/link/veth.h>
 
+#include <sys/random.h>
+
 #include <cstdio>
 
 namespace berth::netlink {
@@ -79,6 +81,15 @@ Result<LinkInfo> ensure_bridge(const Socket& s, const std::string& name, uint32_
     if (int err = rtnl_link_set_type(l.get(), "bridge"); err < 0)
       return nl_fail("create bridge `" + name + "`", err);
     if (mtu) rtnl_link_set_mtu(l.get(), mtu);
+    // A bridge without an address of its own takes the lowest MAC of its ports, so the
+    // gateway's MAC would change whenever a container comes or goes (stale ARP caches).
+    // A fixed random, locally administered MAC keeps it stable.
+    Mac mac{};
+    if (getrandom(mac.data(), mac.size(), 0) == 6) {
+      mac[0] = uint8_t((mac[0] & 0xfe) | 0x02);
+      AddrPtr a(nl_addr_build(AF_LLC, mac.data(), 6));
+      rtnl_link_set_addr(l.get(), a.get());
+    }
     rtnl_link_set_flags(l.get(), IFF_UP | (promisc ? IFF_PROMISC : 0));
     int err = rtnl_link_add(s.get(), l.get(), NLM_F_CREATE | NLM_F_EXCL);
     if (err < 0 && err != -NLE_EXIST) return nl_fail("create bridge `" + name + "`", err);
@@ -117,14 +128,25 @@ Result<> create_veth(const Socket& s, const VethSpec& spec) {
     rtnl_link_set_addr(peer, mac.get());
   }
   if (spec.master) rtnl_link_set_master(host, spec.master);
+  // Only the host end can be born up: the peer is configured before the pair is
+  // linked, and opening a veth without a peer fails (ENOTCONN). The caller sets it up.
   rtnl_link_set_flags(host, IFF_UP);
-  rtnl_link_set_flags(peer, IFF_UP);
   int err = rtnl_link_add(s.get(), host, NLM_F_CREATE | NLM_F_EXCL);
   if (err == -NLE_EXIST)
     return fail(Code::kInterfaceExists, "create veth `" + spec.host_name + "`/`" + spec.peer_name + "`",
                 "an interface with one of these names already exists");
   if (err < 0) return nl_fail("create veth `" + spec.host_name + "`", err);
   return {};
+}
+
+Result<std::vector<LinkInfo>> list_ports(const Socket& s, int bridge_index) {
+  auto cache = BERTH_TRY(dump("links", [&](nl_cache** c) { return rtnl_link_alloc_cache(s.get(), AF_UNSPEC, c); }));
+  std::vector<LinkInfo> out;
+  for (nl_object* o = nl_cache_get_first(cache.get()); o; o = nl_cache_get_next(o)) {
+    auto* l = reinterpret_cast<rtnl_link*>(o);
+    if (rtnl_link_get_master(l) == bridge_index) out.push_back(to_info(l));
+  }
+  return out;
 }
 
 Result<> set_up(const Socket& s, int index) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "core/netlink/socket.h"
@@ -44,9 +45,12 @@ struct VethSpec {
   int master = 0;           // bridge for the host end; 0: none
 };
 
-// Creates the pair in one request, both ends up; the peer is born in its namespace (no
+// Creates the pair in one request, the host end up (the peer stays down); the peer is born in its namespace (no
 // move, so no RCU wait). Code 106 when either name is taken.
 [[nodiscard]] Result<> create_veth(const Socket& s, const VethSpec& spec);
+
+// Every link whose master is `bridge_index` (the bridge's ports).
+[[nodiscard]] Result<std::vector<LinkInfo>> list_ports(const Socket& s, int bridge_index);
 
 [[nodiscard]] Result<> set_up(const Socket& s, int index);
 // Deletes the link; false when it did not exist.

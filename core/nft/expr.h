@@ -1,0 +1,69 @@
+// nftables rule expressions as plain values. A rule is a list of these; Batch turns them
+// into libnftnl expressions when the rule is added (so set references can be resolved to
+// the transaction ids of sets created in the same batch). The helpers at the bottom
+// spell the few matches berth needs the way `nft` itself encodes them for inet tables.
+#pragma once
+
+#include <linux/netfilter/nf_tables.h>
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/error.h"
+#include "core/nft/handles.h"
+
+namespace berth::nft {
+
+using Bytes = std::vector<uint8_t>;
+
+struct MetaLoad {  // meta <key> => dreg
+  uint32_t key;
+  uint32_t dreg;
+};
+struct PayloadLoad {  // <len> bytes at <base> + <offset> => dreg
+  uint32_t base;
+  uint32_t offset;
+  uint32_t len;
+  uint32_t dreg;
+};
+struct Cmp {  // sreg <op> data
+  uint32_t sreg;
+  uint32_t op;
+  Bytes data;
+};
+struct Bitwise {  // reg = (reg & mask) ^ xor_; mask and xor_ have the same length
+  uint32_t reg;
+  Bytes mask;
+  Bytes xor_;
+};
+struct Lookup {  // sreg in @set
+  uint32_t sreg;
+  std::string set;
+};
+struct Verdict {  // NFT_RETURN, NF_ACCEPT, NF_DROP, ...
+  int32_t code;
+};
+struct Masquerade {};
+
+using Expr = std::variant<MetaLoad, PayloadLoad, Cmp, Bitwise, Lookup, Verdict, Masquerade>;
+using Rule = std::vector<Expr>;
+
+// Builds the libnftnl expression. `set_id` is the batch id of a Lookup's set when that set
+// is created in the same batch (0: the set already exists and is found by name).
+[[nodiscard]] Result<UniqueExpr> to_nftnl(const Expr& e, uint32_t set_id = 0);
+
+// The name of e's libnftnl expression type ("meta", "cmp", ...), for messages and tests.
+[[nodiscard]] const char* expr_name(const Expr& e);
+
+// ---- matches, as nft encodes them in an inet table ----
+
+// meta nfproto == <proto>: every ip/ip6 match in an inet table starts with this.
+[[nodiscard]] Rule match_nfproto(uint8_t nfproto);
+// Loads the IPv4/IPv6 source or destination address into `dreg`.
+[[nodiscard]] Expr load_ip_addr(int family, bool source, uint32_t dreg = NFT_REG_1);
+// ip daddr <prefix> / ip6 daddr <prefix>: the match for `addr/len` in `family`.
+[[nodiscard]] Rule match_daddr_prefix(int family, const uint8_t* addr, int len);
+
+}  // namespace berth::nft

@@ -1,0 +1,124 @@
+#include "plugins/bridge/config.h"
+
+#include <cstdio>
+
+#include "core/cni/args.h"
+#include "core/cni/names.h"
+
+namespace berth::bridge {
+namespace {
+
+using nlohmann::json;
+
+uint64_t fnv1a(const std::string& a, const std::string& b) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&](const std::string& s) {
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  };
+  mix(a);
+  h = (h ^ 0) * 1099511628211ull;  // separator: ("ab","c") and ("a","bc") differ
+  mix(b);
+  return h;
+}
+
+std::string hex(uint64_t v, int digits) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%0*llx", digits, static_cast<unsigned long long>(v));
+  return std::string(buf).substr(0, size_t(digits));
+}
+
+Result<bool> get_bool(const json& c, const char* key, bool def) {
+  auto it = c.find(key);
+  if (it == c.end() || it->is_null()) return def;
+  if (!it->is_boolean())
+    return fail(Code::kInvalidConfig, "invalid network config", std::string("`") + key + "` must be true or false");
+  return it->get<bool>();
+}
+
+Result<std::optional<netlink::Mac>> mac_from(const json* v, const std::string& where) {
+  if (!v || v->is_null()) return std::optional<netlink::Mac>();
+  if (!v->is_string()) return fail(Code::kInvalidConfig, "invalid " + where, "a MAC must be a string");
+  auto m = netlink::parse_mac(v->get<std::string>());
+  if (!m) return fail(Code::kInvalidConfig, "invalid " + where, "`" + v->get<std::string>() + "` is no MAC address");
+  return m;
+}
+
+}  // namespace
+
+std::string host_veth_name(const std::string& container_id, const std::string& ifname) {
+  return "veth" + hex(fnv1a(container_id, ifname) >> 32, 8);
+}
+
+std::string attachment_tag(const std::string& network, const std::string& container_id,
+                           const std::string& ifname) {
+  return network + " " + hex(fnv1a(container_id, ifname), 16);
+}
+
+Result<Config> parse_config(const cni::Request& req) {
+  const json& c = req.config;
+  Config cfg;
+  if (auto it = c.find("bridge"); it != c.end() && !it->is_null()) {
+    if (!it->is_string()) return fail(Code::kInvalidConfig, "invalid network config", "`bridge` must be a string");
+    cfg.bridge = it->get<std::string>();
+    if (auto ok = cni::validate_ifname(cfg.bridge); !ok)
+      return fail(Code::kInvalidConfig, "invalid bridge name `" + cfg.bridge + "`", ok.error().msg);
+  }
+  cfg.is_gateway = BERTH_TRY(get_bool(c, "isGateway", false));
+  cfg.is_default_gateway = BERTH_TRY(get_bool(c, "isDefaultGateway", false));
+  if (cfg.is_default_gateway) cfg.is_gateway = true;
+  cfg.force_address = BERTH_TRY(get_bool(c, "forceAddress", false));
+  cfg.ip_masq = BERTH_TRY(get_bool(c, "ipMasq", false));
+  cfg.hairpin = BERTH_TRY(get_bool(c, "hairpinMode", false));
+  cfg.promisc = BERTH_TRY(get_bool(c, "promiscMode", false));
+  if (cfg.hairpin && cfg.promisc)
+    return fail(Code::kInvalidConfig, "invalid network config", "`hairpinMode` and `promiscMode` cannot both be set");
+  if (auto it = c.find("mtu"); it != c.end() && !it->is_null()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > 65535)
+      return fail(Code::kInvalidConfig, "invalid network config", "`mtu` must be a number from 0 to 65535");
+    cfg.mtu = it->get<uint32_t>();
+    if (cfg.mtu != 0 && cfg.mtu < 68)
+      return fail(Code::kInvalidConfig, "invalid network config", "`mtu` must be at least 68");
+  }
+  if (auto it = c.find("vlan"); it != c.end() && !it->is_null()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > 4094)
+      return fail(Code::kInvalidConfig, "invalid network config", "`vlan` must be a number from 0 to 4094");
+    if (it->get<int>() != 0)
+      return fail(Code::kUnsupportedField, "unsupported field `vlan`",
+                  "berth-bridge does not tag ports with VLANs yet; value " + it->dump());
+  }
+  if (BERTH_TRY(get_bool(c, "macspoofchk", false)))
+    return fail(Code::kUnsupportedField, "unsupported field `macspoofchk`",
+                "berth-bridge does not filter spoofed MACs yet; value true");
+  if (auto it = c.find("ipam"); it != c.end() && !it->is_null()) {
+    if (!it->is_object()) return fail(Code::kInvalidConfig, "invalid network config", "`ipam` must be an object");
+    if (auto t = it->find("type"); t != it->end()) {
+      if (!t->is_string()) return fail(Code::kInvalidConfig, "invalid network config", "`ipam.type` must be a string");
+      cfg.ipam_type = t->get<std::string>();
+    }
+  }
+  if (auto it = c.find("dns"); it != c.end()) {
+    auto d = cni::parse_dns(*it);
+    if (!d) return fail(Code::kInvalidConfig, "invalid network config", d.error().details);
+    cfg.dns = *d;
+  }
+  // Container MAC, in the reference's order of precedence.
+  auto args = BERTH_TRY(cni::parse_cni_args(req.env.args));
+  if (auto m = args.find("MAC"); m != args.end()) {
+    json v = m->second;
+    cfg.mac = BERTH_TRY(mac_from(&v, "CNI_ARGS MAC"));
+  }
+  if (auto a = c.find("args"); a != c.end() && a->is_object()) {
+    if (auto cni_args = a->find("cni"); cni_args != a->end() && cni_args->is_object())
+      if (auto m = BERTH_TRY(mac_from(cni::find_ci(*cni_args, "mac"), "args.cni.mac"))) cfg.mac = m;
+  }
+  if (auto rc = c.find("runtimeConfig"); rc != c.end() && rc->is_object())
+    if (auto m = BERTH_TRY(mac_from(cni::find_ci(*rc, "mac"), "runtimeConfig.mac"))) cfg.mac = m;
+  if (auto p = c.find("prevResult"); p != c.end() && !p->is_null()) {
+    auto r = cni::parse_result(*p, req.version);
+    if (!r) return std::unexpected(r.error().wrap("prevResult"));
+    cfg.prev_result = *r;
+  }
+  return cfg;
+}
+
+}  // namespace berth::bridge

@@ -1,0 +1,43 @@
+// berth-bridge's network config: the keys of the reference bridge plugin, parsed and
+// validated before anything is touched.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/cni/skel.h"
+#include "core/cni/types.h"
+#include "core/error.h"
+#include "core/netlink/link.h"
+
+namespace berth::bridge {
+
+inline constexpr const char* kDefaultBridge = "berth0";
+inline constexpr const char* kNftLock = "/run/berth/nft.lock";
+
+struct Config {
+  std::string bridge = kDefaultBridge;
+  bool is_gateway = false;
+  bool is_default_gateway = false;  // implies is_gateway
+  bool force_address = false;
+  bool ip_masq = false;
+  bool hairpin = false;
+  bool promisc = false;
+  uint32_t mtu = 0;                 // 0: kernel default
+  std::string ipam_type;            // empty: L2 only, no addresses
+  cni::Dns dns;
+  std::optional<netlink::Mac> mac;  // runtimeConfig.mac > args.cni.mac > CNI_ARGS MAC
+  std::optional<cni::CniResult> prev_result;
+};
+
+// Code 7 for a bad value (naming the key), 2 for keys berth does not implement yet.
+[[nodiscard]] Result<Config> parse_config(const cni::Request& req);
+
+// The host end of an attachment's veth: "veth" + 8 hex digits of a hash of container
+// ID and ifname. Stable, so DEL and GC find it without any state file.
+std::string host_veth_name(const std::string& container_id, const std::string& ifname);
+// Owner tag of the attachment's nftables elements: "<network> <16 hex digits>".
+std::string attachment_tag(const std::string& network, const std::string& container_id,
+                           const std::string& ifname);
+
+}  // namespace berth::bridge

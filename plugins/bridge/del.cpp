@@ -1,0 +1,41 @@
+// DEL: best effort and idempotent. Every step runs even when an earlier one failed,
+// and the errors are reported together. Nothing here needs the container's namespace:
+// the host end of the veth has a stable name (deleting it deletes the pair), IPAM keys
+// leases by container ID, and masquerade elements carry the attachment's tag. So an
+// empty or vanished CNI_NETNS still releases everything.
+#include <spdlog/spdlog.h>
+
+#include "core/cni/delegate.h"
+#include "core/netlink/link.h"
+#include "plugins/bridge/bridge.h"
+#include "plugins/bridge/config.h"
+
+namespace berth::bridge {
+
+Result<> cmd_del(const cni::Request& req) {
+  auto cfg = BERTH_TRY(parse_config(req));
+  std::vector<Error> errors;
+
+  const std::string veth = host_veth_name(req.env.container_id, req.env.ifname);
+  if (auto host = netlink::Socket::open(); !host) {
+    errors.push_back(host.error());
+  } else if (auto gone = netlink::delete_link(*host, veth); !gone) {
+    errors.push_back(gone.error());
+  }
+
+  if (!cfg.ipam_type.empty())
+    if (auto r = cni::delegate_run(req, cfg.ipam_type, "DEL"); !r) errors.push_back(r.error());
+
+  if (auto r = masq_remove(attachment_tag(req.name, req.env.container_id, req.env.ifname)); !r)
+    errors.push_back(r.error());
+
+  if (errors.empty()) {
+    spdlog::info("DEL {} {}: done", req.env.container_id, req.env.ifname);
+    return {};
+  }
+  Error all = errors.front();
+  for (size_t i = 1; i < errors.size(); ++i) all.details += (all.details.empty() ? "" : "; ") + errors[i].what();
+  return std::unexpected(all.wrap("delete attachment"));
+}
+
+}  // namespace berth::bridge
