@@ -41,7 +41,8 @@ class Store {
   [[nodiscard]] virtual Result<std::optional<IpAddr>> last_reserved(int set) = 0;
   // Addresses held by exactly `a` (no legacy fallback); empty when none.
   [[nodiscard]] virtual Result<std::vector<IpAddr>> leases_of(const Attachment& a) = 0;
-  // Who holds `ip`; nullopt when it is free.
+  // Who holds `ip`; nullopt when it is free. A taken address whose record cannot be
+  // read yields an Attachment with an empty container_id.
   [[nodiscard]] virtual Result<std::optional<Attachment>> holder(const IpAddr& ip) = 0;
   // Frees every address of exactly `a`; returns how many. 0 (success) when it held none.
   [[nodiscard]] virtual Result<size_t> release(const Attachment& a) = 0;
