@@ -122,7 +122,44 @@ std::string sh(const std::string& cmd, int* rc) {
 }
 
 std::string sh_in(const std::string& netns_path, const std::string& cmd, int* rc) {
-  return sh("nsenter --net=" + netns_path + " sh -c '" + cmd + "'", rc);
+  std::string quoted;
+  for (char c : cmd) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return sh("nsenter --net=" + netns_path + " sh -c '" + quoted + "'", rc);
+}
+
+void tcp_serve_once(const std::string& netns_path, int port, const std::string& reply) {
+  // Replies, then prints the peer's address on the listener's stdout (discarded).
+  std::string py = "import socket,sys\n"
+                   "s=socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET)\n"
+                   "s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
+                   "s.bind((sys.argv[1],int(sys.argv[2])));s.listen();s.settimeout(10)\n"
+                   "c,a=s.accept();c.sendall((sys.argv[3]+' '+a[0]).encode());c.close()\n";
+  std::string file = temp_dir() + "/serve.py";
+  FILE* f = fopen(file.c_str(), "w");
+  fputs(py.c_str(), f);
+  fclose(f);
+  std::string any = "0.0.0.0";
+  sh("nsenter --net=" + netns_path + " python3 " + file + " " + any + " " + std::to_string(port) + " " +
+     reply + " >/dev/null 2>&1 &");
+  // Wait until it listens (at most 3 s).
+  for (int i = 0; i < 60; ++i) {
+    if (!sh_in(netns_path, "ss -Htln sport = :" + std::to_string(port)).empty()) return;
+    usleep(50000);
+  }
+}
+
+std::string tcp_request(const std::string& netns_path, const std::string& host, int port) {
+  std::string py = "import socket,sys\n"
+                   "s=socket.create_connection((sys.argv[1],int(sys.argv[2])),3)\n"
+                   "print(s.recv(200).decode())\n";
+  std::string file = temp_dir() + "/request.py";
+  FILE* f = fopen(file.c_str(), "w");
+  fputs(py.c_str(), f);
+  fclose(f);
+  auto out = sh("nsenter --net=" + netns_path + " timeout 5 python3 " + file + " " + host + " " +
+                std::to_string(port) + " 2>/dev/null");
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
 }
 
 }  // namespace berth::test

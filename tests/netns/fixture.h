@@ -38,4 +38,10 @@ std::string sh(const std::string& cmd, int* rc = nullptr);
 // The same inside the namespace at `netns_path` (through nsenter).
 std::string sh_in(const std::string& netns_path, const std::string& cmd, int* rc = nullptr);
 
+// Starts a one-shot TCP server on `port` inside the namespace; it answers
+// "<reply> <peer address>" to the first connection. Returns once it listens.
+void tcp_serve_once(const std::string& netns_path, int port, const std::string& reply);
+// Connects from inside the namespace and returns what the server sent ("" on failure).
+std::string tcp_request(const std::string& netns_path, const std::string& host, int port);
+
 }  // namespace berth::test

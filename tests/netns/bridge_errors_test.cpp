@@ -1,0 +1,139 @@
+// Bad input to berth-bridge: the right CNI error code, a non-zero exit, nothing left.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <set>
+#include <thread>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "tests/netns/bridge_helpers.h"
+
+using namespace berth::test;
+
+namespace {
+
+// Nothing of network `name` left: no veth, no lease, no masquerade element.
+void require_no_residue(const std::string& name) {
+  REQUIRE(host_veths().empty());
+  REQUIRE(lease_count(name) == 0);
+  REQUIRE(nft_elements().find(name) == std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("missing environment is code 4 and names the variables") {
+  auto r = run_plugin("berth-bridge", {{"CNI_COMMAND", "ADD"}}, bridge_conf("env", "10.80.0.0/24").dump());
+  REQUIRE(r.exit_code != 0);
+  REQUIRE(r.json["code"] == 4);
+  REQUIRE(r.json["msg"].get<std::string>().find("CNI_CONTAINERID,CNI_NETNS,CNI_IFNAME") != std::string::npos);
+  auto u = run_plugin("berth-bridge", {{"CNI_COMMAND", "FROB"}}, "{}");
+  REQUIRE(u.json["code"] == 4);
+  REQUIRE(u.json["msg"] == "unknown CNI_COMMAND: FROB");
+  auto id = cni("ADD", make_netns("c1"), "../../etc", bridge_conf("env", "10.80.0.0/24"));
+  REQUIRE(id.json["code"] == 4);
+  require_no_residue("env");
+}
+
+TEST_CASE("malformed JSON is code 6 / an unknown version code 1") {
+  auto ns = make_netns("c1");
+  auto r = run_plugin("berth-bridge",
+                      {{"CNI_COMMAND", "ADD"}, {"CNI_CONTAINERID", "c1"}, {"CNI_NETNS", ns}, {"CNI_IFNAME", "eth0"}},
+                      "{\"cniVersion\": \"1.1.0\", ");
+  REQUIRE(r.exit_code != 0);
+  REQUIRE(r.json["code"] == 6);
+  auto v = cni("ADD", ns, "c1", bridge_conf("ver", "10.81.0.0/24", {{"cniVersion", "9.9.9"}}));
+  REQUIRE(v.json["code"] == 1);
+  REQUIRE(v.json["details"].get<std::string>().find("1.1.0") != std::string::npos);
+  require_no_residue("ver");
+}
+
+TEST_CASE("a bad subnet is code 7 and leaves nothing behind") {
+  auto ns = make_netns("c1");
+  auto r = cni("ADD", ns, "c1", bridge_conf("bad", "10.82.0.0/33"));
+  INFO(r.out);
+  REQUIRE(r.exit_code != 0);
+  REQUIRE(r.json["code"] == 7);
+  require_no_residue("bad");
+  REQUIRE(sh_in(ns, "ip -o link show eth0 2>/dev/null").empty());
+}
+
+TEST_CASE("a full range is an error and the veth is not made") {
+  auto conf = bridge_conf("full", "10.83.0.0/30");  // one usable address: .2 (.1 is the gateway)
+  auto a = make_netns("a");
+  REQUIRE(cni("ADD", a, "a", conf).exit_code == 0);
+  auto b = make_netns("b");
+  auto r = cni("ADD", b, "b", conf);
+  INFO(r.out);
+  REQUIRE(r.exit_code != 0);
+  if (ipam_type() == "berth-ipam") REQUIRE(r.json["code"] == 103);
+  REQUIRE(sh_in(b, "ip -o link show eth0 2>/dev/null").empty());
+  REQUIRE(lease_count("full") == 1);
+  REQUIRE(cni("DEL", a, "a", conf).exit_code == 0);
+  require_no_residue("full");
+}
+
+TEST_CASE("a duplicate ADD is refused and the first attachment keeps working") {
+  auto ns = make_netns("c1");
+  auto conf = bridge_conf("dup", "10.84.0.0/24");
+  REQUIRE(cni("ADD", ns, "c1", conf).exit_code == 0);
+  auto r = cni("ADD", ns, "c1", conf);
+  REQUIRE(r.exit_code != 0);
+  REQUIRE(r.json["code"] == 106);
+  REQUIRE(lease_count("dup") == 1);
+  int rc = 1;
+  sh_in(ns, "ping -c1 -W2 10.84.0.1", &rc);
+  REQUIRE(rc == 0);
+}
+
+TEST_CASE("an IPAM plugin that cannot be found rolls everything back") {
+  auto ns = make_netns("c1");
+  auto conf = bridge_conf("noipam", "10.85.0.0/24");
+  conf["ipam"]["type"] = "no-such-ipam";
+  auto r = cni("ADD", ns, "c1", conf);
+  REQUIRE(r.exit_code != 0);
+  REQUIRE(r.json["code"] == 104);
+  require_no_residue("noipam");
+}
+
+TEST_CASE("a failure after IPAM releases the lease and deletes the veth") {
+  auto ns = make_netns("c1");
+  // The bridge name is taken by a non-bridge link: ADD fails after IPAM allocated.
+  sh("ip link add br-late type veth peer name br-late-peer");
+  auto r = cni("ADD", ns, "c1", bridge_conf("late", "10.86.0.0/24"));
+  REQUIRE(r.exit_code != 0);
+  REQUIRE(r.json["code"] == 7);
+  REQUIRE(r.json["msg"].get<std::string>().find("not a bridge") != std::string::npos);
+  REQUIRE(lease_count("late") == 0);
+  REQUIRE(sh("ip -o link show type veth | grep -v br-late").empty());
+}
+
+TEST_CASE("the host's own namespace is refused") {
+  auto r = cni("ADD", "/proc/self/ns/net", "c1", bridge_conf("self", "10.87.0.0/24"));
+  REQUIRE(r.exit_code != 0);
+  REQUIRE(r.json["code"] == 105);
+  require_no_residue("self");
+}
+
+TEST_CASE("16 parallel ADDs never hand out the same address") {
+  auto conf = bridge_conf("par", "10.88.0.0/24");
+  std::vector<std::string> nss;
+  for (int i = 0; i < 16; ++i) nss.push_back(make_netns("p" + std::to_string(i)));
+  std::vector<PluginRun> runs(16);
+  std::vector<std::thread> ts;
+  for (int i = 0; i < 16; ++i)
+    ts.emplace_back([&, i] { runs[i] = cni("ADD", nss[i], "p" + std::to_string(i), conf); });
+  for (auto& t : ts) t.join();
+  std::set<std::string> addrs;
+  for (auto& r : runs) {
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    addrs.insert(r.json["ips"][0]["address"].get<std::string>());
+  }
+  REQUIRE(addrs.size() == 16);
+  // And the kernel agrees: 16 distinct addresses on 16 eth0s.
+  std::set<std::string> kernel;
+  for (auto& n : nss) kernel.insert(sh_in(n, "ip -o -4 addr show eth0 | awk '{print $4}'"));
+  REQUIRE(kernel.size() == 16);
+}
