@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs berth's build and test dependencies from Debian bookworm, configures and
+# builds. Run as root on a fresh Debian machine; safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  g++ cmake make pkg-config
+  libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev
+  nlohmann-json3-dev libspdlog-dev libfmt-dev catch2 libcli11-dev
+  iproute2 nftables iputils-ping procps util-linux python3 busybox-static
+  containernetworking-plugins
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+build_dir=${BERTH_BUILD_DIR:-build}
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=${BERTH_BUILD_TYPE:-RelWithDebInfo}
+cmake --build "$build_dir" -j"$(nproc)"
