@@ -1,0 +1,117 @@
+// The runtime's networking: berth's networks are CNI conflists in its config directory,
+// and containers are attached to them exactly as a CNI runtime (libcni) does it: plugins
+// found through a CNI path, chained in order for ADD and in reverse for DEL, results
+// cached libcni-style, capability args passed as runtimeConfig.
+// This header is the contract between the container side of the runtime and the network
+// side; both are written against it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/ip.h"
+
+namespace berth::runtime::net {
+
+// Where things live. Defaults are for root on a real host; tests point all of them
+// into a temporary directory.
+struct Paths {
+  std::string config_dir = "/etc/berth/net.d";    // <name>.conflist, one per network
+  std::string state_dir = "/var/lib/berth/net";   // runtime-side network state (locks, attachments)
+  std::string cache_dir = "/var/lib/cni";         // libcni-compatible results/<net>-<id>-<ifname>
+  std::vector<std::string> plugin_dirs;           // CNI_PATH; empty: next to the berth binary, /opt/cni/bin, /usr/lib/cni
+};
+
+// One -p / --publish mapping. host_port 0: pick a free port at attach time.
+struct PortMapping {
+  uint16_t host_port = 0;
+  uint16_t container_port = 0;
+  std::string protocol = "tcp";  // tcp, udp, sctp
+  std::string host_ip;           // "" = every host address
+  friend bool operator==(const PortMapping&, const PortMapping&) = default;
+};
+
+// Docker's -p syntax: containerPort, hostPort:containerPort, ip:hostPort:containerPort,
+// ip::containerPort, each with an optional /tcp|/udp|/sctp and port ranges (8000-8001:80-81).
+// IPv6 host IPs in brackets: [::1]:8080:80. Code 7 with a clear message on bad input.
+[[nodiscard]] Result<std::vector<PortMapping>> parse_publish(std::string_view spec);
+
+struct NetworkInfo {
+  std::string name;
+  std::string id;         // stable 64-hex id (Docker-like), first 12 shown by `network ls`
+  std::string driver;     // "bridge"
+  std::string bridge;     // Linux bridge name, e.g. berth0 or br-<id12>
+  std::vector<Prefix> subnets;     // with the gateway as host part? no: network prefixes
+  std::vector<IpAddr> gateways;
+  bool internal = false;
+  bool icc = true;
+  nlohmann::json conflist;  // the file's content
+};
+
+struct CreateOptions {
+  std::string name;
+  std::string driver = "bridge";
+  std::vector<std::string> subnets;    // CIDRs; empty: pick a free /16 from the pool
+  std::vector<std::string> gateways;   // optional, per subnet
+  std::vector<std::string> ip_ranges;  // optional --ip-range, per subnet
+  bool internal = false;
+  bool icc = true;                     // -o icc=false sets false
+  bool ipv6 = false;
+};
+
+struct AttachOptions {
+  std::string ifname = "eth0";
+  std::vector<PortMapping> ports;     // -> runtimeConfig.portMappings
+  std::optional<IpAddr> ip;           // --ip -> runtimeConfig.ips
+  std::string mac;                    // --mac-address -> runtimeConfig.mac
+  std::vector<std::string> aliases;   // --network-alias + the container name
+  std::string container_name;         // for CNI_ARGS K8S_POD_NAME-like info and aliases
+};
+
+// What an attachment got (from the final CNI result).
+struct Attachment {
+  std::string network;
+  std::string ifname;
+  std::vector<Prefix> addresses;       // container addresses, host bits kept
+  std::vector<IpAddr> gateways;
+  std::string mac;
+  std::vector<PortMapping> ports;      // host ports resolved (no 0 left)
+  nlohmann::json result;               // the final CNI result as cached
+};
+
+class Networks {
+ public:
+  explicit Networks(Paths paths);
+
+  // The default network "bridge" (Linux bridge berth0) exists afterwards; its subnet is
+  // picked from a pool so that it overlaps no route of the host.
+  [[nodiscard]] Result<NetworkInfo> ensure_default();
+  [[nodiscard]] Result<NetworkInfo> create(const CreateOptions& opts);
+  [[nodiscard]] Result<std::vector<NetworkInfo>> list();
+  [[nodiscard]] Result<NetworkInfo> inspect(const std::string& name_or_id);
+  // Refuses (code 7) while containers are attached.
+  [[nodiscard]] Result<> remove(const std::string& name_or_id);
+
+  // Runs the network's plugin chain ADD for the container; on failure runs DEL so that
+  // nothing is left, and returns the plugin's error.
+  [[nodiscard]] Result<Attachment> attach(const std::string& container_id, const std::string& netns_path,
+                                          const std::string& network, const AttachOptions& opts);
+  // Runs DEL in reverse order with the cached result as prevResult; idempotent; works
+  // when the netns is already gone (netns_path may be empty).
+  [[nodiscard]] Result<> detach(const std::string& container_id, const std::string& netns_path,
+                                const std::string& network, const std::string& ifname);
+  // Attachments recorded for a network (for `network inspect`, `network rm`).
+  [[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> attachments(
+      const std::string& network);
+
+ private:
+  Paths paths_;
+};
+
+}  // namespace berth::runtime::net
