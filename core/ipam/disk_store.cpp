@@ -132,9 +132,11 @@ Result<> DiskStore::open_index() {
   for (const auto& name : BERTH_TRY(dir_.list())) {
     auto ip = lease_name_ip(name);
     if (!ip) continue;
-    auto content = BERTH_TRY(dir_.read(name));
-    if (!content) continue;
-    if (auto a = parse_lease_content(*content)) found[*a].push_back(*ip);
+    // An entry that cannot be read as a lease (a symlink, a directory) stays where it
+    // is, blocking its address, but belongs to nobody berth could release it for.
+    auto content = dir_.read(name);
+    if (!content || !*content) continue;
+    if (auto a = parse_lease_content(**content)) found[*a].push_back(*ip);
   }
   for (const auto& [a, ips] : found) BERTH_TRY(build.write_atomic(index_name(a), join_lines(ips)));
   BERTH_TRY(dir_.rename(kIndexBuildDir, kIndexDir));
