@@ -118,6 +118,12 @@ Result<cni::CniResult> cmd_add(const cni::Request& req) {
 
   // 2. The bridge, and the gateway addresses on it.
   auto br = BERTH_TRY(netlink::ensure_bridge(host, cfg.bridge, cfg.mtu, cfg.promisc));
+  if (cfg.vlan) {
+    BERTH_TRY(netlink::set_vlan_filtering(host, br.index));
+    // The gateway address lives on the bridge device: put the device in the VLAN too.
+    if (cfg.is_gateway)
+      BERTH_TRY(netlink::set_port_vlan(host, br.index, cfg.vlan, true, !cfg.preserve_default_vlan));
+  }
   if (cfg.is_gateway)
     for (const auto& ip : ipam.ips) BERTH_TRY(ensure_gateway_address(host, br, cfg, ip));
 
@@ -130,6 +136,8 @@ Result<cni::CniResult> cmd_add(const cni::Request& req) {
   auto host_link = BERTH_TRY(netlink::get_link(host, veth));
   if (!host_link) return fail(Code::kNetlink, "host interface `" + veth + "` vanished");
   if (cfg.hairpin) BERTH_TRY(netlink::set_hairpin(host, host_link->index, true));
+  if (cfg.vlan)
+    BERTH_TRY(netlink::set_port_vlan(host, host_link->index, cfg.vlan, false, !cfg.preserve_default_vlan));
 
   // 4. Inside the container: lo up, addresses, routes.
   int ctr_index = 0;

@@ -82,10 +82,9 @@ Result<Config> parse_config(const cni::Request& req) {
   if (auto it = c.find("vlan"); it != c.end() && !it->is_null()) {
     if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > 4094)
       return fail(Code::kInvalidConfig, "invalid network config", "`vlan` must be a number from 0 to 4094");
-    if (it->get<int>() != 0)
-      return fail(Code::kUnsupportedField, "unsupported field `vlan`",
-                  "berth-bridge does not tag ports with VLANs yet; value " + it->dump());
+    cfg.vlan = it->get<uint16_t>();
   }
+  cfg.preserve_default_vlan = BERTH_TRY(get_bool(c, "preserveDefaultVlan", false));
   if (BERTH_TRY(get_bool(c, "macspoofchk", false)))
     return fail(Code::kUnsupportedField, "unsupported field `macspoofchk`",
                 "berth-bridge does not filter spoofed MACs yet; value true");

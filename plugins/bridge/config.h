@@ -24,6 +24,8 @@ struct Config {
   bool hairpin = false;
   bool promisc = false;
   uint32_t mtu = 0;                 // 0: kernel default
+  uint16_t vlan = 0;                // 0: no VLAN; else the ports' (and gateway's) untagged PVID
+  bool preserve_default_vlan = false;  // keep VLAN 1 on the port next to `vlan`
   std::string ipam_type;            // empty: L2 only, no addresses
   cni::Dns dns;
   std::optional<netlink::Mac> mac;  // runtimeConfig.mac > args.cni.mac > CNI_ARGS MAC
