@@ -47,7 +47,7 @@ class FailingStore : public MemoryStore {
 
 }  // namespace
 
-TEST_CASE("ipam allocator: first address skips the gateway; result carries prefix and gateway") {
+TEST_CASE("ipam allocator: first address skips the gateway, result carries prefix and gateway") {
   MemoryStore s;
   auto r = allocate(s, small_v4(), att("c1"), {});
   REQUIRE(r);

@@ -102,7 +102,7 @@ TEST_CASE("ipam config: runtimeConfig.ipRanges errors name runtimeConfig") {
   CHECK_THAT(cfg.error().msg, Catch::Contains("runtimeConfig.ipRanges[0][0].subnet `10.0.0.0/33`"));
 }
 
-TEST_CASE("ipam config: set order is ipRanges, legacy range, ranges; keys case-insensitive") {
+TEST_CASE("ipam config: set order is ipRanges, legacy range, ranges, keys case-insensitive") {
   json req = request(json{{"subnet", "10.2.0.0/24"},
                           {"ranges", json::array({json::array({{{"subnet", "10.3.0.0/24"}}})})}});
   // containerd capitalises the keys of capability args.
