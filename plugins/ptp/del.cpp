@@ -1,0 +1,57 @@
+// DEL: best effort and idempotent. Deleting the peer end deletes the pair; when the
+// container's (or the peer's) namespace is gone, the pair died with it. IPAM is always
+// released, whatever the namespaces. GC: a stale attachment's namespace is gone, so its
+// veth is too; only IPAM holds state to collect. STATUS: IPAM decides whether ADD works.
+#include <spdlog/spdlog.h>
+
+#include "core/cni/delegate.h"
+#include "core/netlink/link.h"
+#include "core/netns.h"
+#include "plugins/ptp/ptp.h"
+
+namespace berth::ptp {
+namespace {
+
+Result<> delete_peer_end(const Config& cfg) {
+  std::optional<netlink::Socket> s;
+  if (cfg.peer_netns.empty()) {
+    s = BERTH_TRY(netlink::Socket::open());
+  } else {
+    auto ns = NetNs::open(cfg.peer_netns);
+    if (!ns && ns.error().code == Code::kUnknownContainer) return {};  // gone, and the link with it
+    if (!ns) return std::unexpected(ns.error().wrap("peerNetns"));
+    s = BERTH_TRY(netlink::Socket::open_in(*ns));
+  }
+  BERTH_TRY(netlink::delete_link(*s, cfg.peer_ifname));
+  return {};
+}
+
+Result<> joined(std::vector<Error> errors, const std::string& context) {
+  if (errors.empty()) return {};
+  Error all = errors.front();
+  for (size_t i = 1; i < errors.size(); ++i) all.details += (all.details.empty() ? "" : "; ") + errors[i].what();
+  return std::unexpected(all.wrap(context));
+}
+
+}  // namespace
+
+Result<> cmd_del(const cni::Request& req) {
+  auto cfg = BERTH_TRY(parse_config(req));
+  std::vector<Error> errors;
+  if (auto r = cni::delegate_run(req, cfg.ipam_type, "DEL"); !r) errors.push_back(r.error());
+  if (auto r = delete_peer_end(cfg); !r) errors.push_back(r.error());
+  if (errors.empty()) spdlog::info("DEL {} {}: done", req.env.container_id, req.env.ifname);
+  return joined(std::move(errors), "delete attachment");
+}
+
+Result<> cmd_gc(const cni::Request& req) {
+  auto cfg = BERTH_TRY(parse_config(req));
+  return cni::delegate_run(req, cfg.ipam_type, "GC");
+}
+
+Result<> cmd_status(const cni::Request& req) {
+  auto cfg = BERTH_TRY(parse_config(req));
+  return cni::delegate_run(req, cfg.ipam_type, "STATUS");
+}
+
+}  // namespace berth::ptp
