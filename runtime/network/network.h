@@ -26,7 +26,12 @@ struct Paths {
   std::string state_dir = "/var/lib/berth/net";   // runtime-side network state (locks, attachments)
   std::string cache_dir = "/var/lib/cni";         // libcni-compatible results/<net>-<id>-<ifname>
   std::vector<std::string> plugin_dirs;           // CNI_PATH; empty: next to the berth binary, /opt/cni/bin, /usr/lib/cni
+  std::string ipam_data_dir;                      // berth-ipam `dataDir`; "": the plugin's default (/var/lib/cni/networks)
 };
+
+// The default network every `berth run` joins unless told otherwise, and its Linux bridge.
+inline constexpr const char* kDefaultNetwork = "bridge";
+inline constexpr const char* kDefaultBridge = "berth0";
 
 // One -p / --publish mapping. host_port 0: pick a free port at attach time.
 struct PortMapping {
@@ -47,8 +52,9 @@ struct NetworkInfo {
   std::string id;         // stable 64-hex id (Docker-like), first 12 shown by `network ls`
   std::string driver;     // "bridge"
   std::string bridge;     // Linux bridge name, e.g. berth0 or br-<id12>
-  std::vector<Prefix> subnets;     // with the gateway as host part? no: network prefixes
-  std::vector<IpAddr> gateways;
+  std::vector<Prefix> subnets;     // network prefixes (no host bits), one per IPAM range set
+  std::vector<IpAddr> gateways;    // gateways[i] belongs to subnets[i]
+  std::vector<std::string> ip_ranges;  // --ip-range CIDRs as created (top-level "berth.ipRanges")
   bool internal = false;
   bool icc = true;
   nlohmann::json conflist;  // the file's content
@@ -106,9 +112,25 @@ class Networks {
   // when the netns is already gone (netns_path may be empty).
   [[nodiscard]] Result<> detach(const std::string& container_id, const std::string& netns_path,
                                 const std::string& network, const std::string& ifname);
-  // Attachments recorded for a network (for `network inspect`, `network rm`).
+  // Attachments recorded for a network (for `network inspect`, `network rm`): pairs of
+  // (container ID, ifname), read from the result cache.
   [[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> attachments(
       const std::string& network);
+
+  // The same with what each attachment got; `container_name` comes from the K8S_POD_NAME
+  // CNI_ARG recorded at attach time ("" when none was given).
+  struct Endpoint {
+    std::string container_id;
+    std::string container_name;
+    Attachment attachment;
+  };
+  [[nodiscard]] Result<std::vector<Endpoint>> endpoints(const std::string& network);
+  // What attach() recorded for (container, network, ifname); nullopt when not attached.
+  [[nodiscard]] Result<std::optional<Attachment>> cached(const std::string& container_id,
+                                                         const std::string& network,
+                                                         const std::string& ifname);
+  // Removes every network without attachments except the default one; returns their names.
+  [[nodiscard]] Result<std::vector<std::string>> prune();
 
  private:
   Paths paths_;

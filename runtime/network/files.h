@@ -1,0 +1,23 @@
+// Small file helpers for the runtime's state: whole-file reads and atomic replacement, so
+// a concurrent reader sees the old file or the new one, never a half-written one.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <sys/types.h>
+
+#include "core/error.h"
+
+namespace berth::runtime::net {
+
+// The whole file; nullopt when it does not exist. Code 5 on other errors.
+[[nodiscard]] Result<std::optional<std::string>> read_file(const std::string& path);
+// Writes `data` to a temp file next to `path` (mode `mode`), fsyncs it, renames it over
+// `path`. Code 5.
+[[nodiscard]] Result<> write_file_atomic(const std::string& path, const std::string& data, mode_t mode);
+// Creates `dir` and its parents (mode 0755 for parents, `mode` for `dir` itself). Code 5.
+[[nodiscard]] Result<> make_dirs(const std::string& dir, mode_t mode);
+// Removes `path`; success when it does not exist. Code 5.
+[[nodiscard]] Result<> remove_file(const std::string& path);
+
+}  // namespace berth::runtime::net
