@@ -122,12 +122,7 @@ void DiskStore::unlock() {
   lock_fd_.reset();  // closing the only fd of the open file description drops the flock
 }
 
-Result<> DiskStore::open_index() {
-  index_ = BERTH_TRY(dir_.sub(kIndexDir, false));
-  if (index_.valid()) return {};
-  // No index yet: a new store, or one written by host-local. Index its leases once.
-  BERTH_TRY(dir_.remove_tree(kIndexBuildDir));
-  auto build = BERTH_TRY(dir_.sub(kIndexBuildDir, true));
+Result<std::map<Attachment, std::vector<IpAddr>>> DiskStore::scan_leases() const {
   std::map<Attachment, std::vector<IpAddr>> found;
   for (const auto& name : BERTH_TRY(dir_.list())) {
     auto ip = lease_name_ip(name);
@@ -138,7 +133,18 @@ Result<> DiskStore::open_index() {
     if (!content || !*content) continue;
     if (auto a = parse_lease_content(**content)) found[*a].push_back(*ip);
   }
-  for (const auto& [a, ips] : found) BERTH_TRY(build.write_atomic(index_name(a), join_lines(ips)));
+  return found;
+}
+
+Result<> DiskStore::open_index() {
+  index_ = BERTH_TRY(dir_.sub(kIndexDir, false));
+  if (index_.valid()) return {};
+  // No index yet: a new store, or one written by host-local. Index its leases once.
+  BERTH_TRY(dir_.remove_tree(kIndexBuildDir));
+  auto build = BERTH_TRY(dir_.sub(kIndexBuildDir, true));
+  // The build directory is private until renamed, so plain exclusive creates suffice.
+  for (const auto& [a, ips] : BERTH_TRY(scan_leases()))
+    BERTH_TRY(build.create_exclusive(index_name(a), join_lines(ips)));
   BERTH_TRY(dir_.rename(kIndexBuildDir, kIndexDir));
   index_ = BERTH_TRY(dir_.sub(kIndexDir, false));
   if (!index_.valid()) return fail(Code::kStore, "open `" + dir_.path() + "/attachments`", "vanished");
@@ -221,10 +227,28 @@ Result<size_t> DiskStore::release(const Attachment& a) {
 
 Result<std::vector<Attachment>> DiskStore::attachments() {
   BERTH_TRY(need_lock());
+  // GC is rare and runs exclusively, so it can afford to ask the lease files themselves:
+  // that also finds leases the index missed (host-local wrote them, or a crash struck
+  // between a lease file and its index entry), and adds them to the index so that
+  // release() frees them.
+  auto found = BERTH_TRY(scan_leases());
   std::vector<Attachment> out;
+  for (const auto& [a, ips] : found) {
+    auto indexed = BERTH_TRY(read_index(a));
+    bool missing = false;
+    for (const auto& ip : ips) {
+      if (std::find(indexed.begin(), indexed.end(), ip) != indexed.end()) continue;
+      indexed.push_back(ip);
+      missing = true;
+    }
+    if (missing) BERTH_TRY(write_index(a, indexed));
+    out.push_back(a);
+  }
+  // Index entries whose leases are all gone: listed too, so that GC clears them.
   for (const auto& name : BERTH_TRY(index_.list())) {
     if (name.empty() || name[0] == '.') continue;  // a temporary file of write_atomic
-    if (auto a = parse_index_name(name)) out.push_back(std::move(*a));
+    auto a = parse_index_name(name);
+    if (a && !found.count(*a)) out.push_back(std::move(*a));
   }
   return out;
 }

@@ -10,10 +10,12 @@
 //
 // Lease files stay the source of truth; the index is a superset hint checked against
 // them. A directory without an index (written by host-local) is indexed once, by one
-// scan, the first time berth locks it. Directories are 0700, files 0600.
+// scan, the first time berth locks it; attachments() (GC) rescans and repairs the index.
+// Directories are 0700, files 0600.
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -50,6 +52,8 @@ class DiskStore final : public Store {
       : dir_(std::move(dir)), lock_wait_(lock_wait) {}
   [[nodiscard]] Result<> need_lock() const;
   [[nodiscard]] Result<> open_index();
+  // Every readable lease file, grouped by holder: one read per lease (index build, GC).
+  [[nodiscard]] Result<std::map<Attachment, std::vector<IpAddr>>> scan_leases() const;
   // Index entries of `a` as written, not yet checked against the lease files.
   [[nodiscard]] Result<std::vector<IpAddr>> read_index(const Attachment& a) const;
   [[nodiscard]] Result<> write_index(const Attachment& a, const std::vector<IpAddr>& ips) const;

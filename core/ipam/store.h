@@ -46,7 +46,9 @@ class Store {
   [[nodiscard]] virtual Result<std::optional<Attachment>> holder(const IpAddr& ip) = 0;
   // Frees every address of exactly `a`; returns how many. 0 (success) when it held none.
   [[nodiscard]] virtual Result<size_t> release(const Attachment& a) = 0;
-  // Every attachment holding at least one address (GC walks this).
+  // Every attachment holding at least one address (possibly also some that hold none);
+  // after this call release() frees all of each one's addresses. For GC: may read every
+  // lease, so other commands must not depend on it.
   [[nodiscard]] virtual Result<std::vector<Attachment>> attachments() = 0;
 };
 

@@ -173,6 +173,25 @@ TEST_CASE("ipam disk store: a stale index entry never frees someone else's lease
   s->unlock();
 }
 
+TEST_CASE("ipam disk store: GC's attachment list finds leases the index missed") {
+  TempDir t;
+  auto s = open_store(t.path);
+  REQUIRE(s->lock());
+  REQUIRE(s->reserve(Attachment{"c1", "eth0"}, ip("10.0.0.2"), 0).value());
+  // host-local (or a crash before the index write) left a lease berth never indexed.
+  spit(t.path + "/net/10.0.0.3", "c2\r\neth0");
+  spit(t.path + "/net/10.0.0.4", "c1\r\neth0");
+  CHECK(s->leases_of(Attachment{"c2", "eth0"}).value().empty());
+  auto all = s->attachments().value();
+  std::sort(all.begin(), all.end());
+  CHECK(all == std::vector<Attachment>{{"c1", "eth0"}, {"c2", "eth0"}});
+  CHECK(s->release(Attachment{"c2", "eth0"}).value() == 1);
+  CHECK(s->release(Attachment{"c1", "eth0"}).value() == 2);
+  CHECK_FALSE(exists(t.path + "/net/10.0.0.3"));
+  CHECK_FALSE(exists(t.path + "/net/10.0.0.4"));
+  s->unlock();
+}
+
 TEST_CASE("ipam disk store: a symlink planted as a lease name is never written through") {
   TempDir t;
   auto s = open_store(t.path);
