@@ -51,7 +51,7 @@ struct Suite {
 struct RawSample {
   std::string suite, command;
   int round, container;
-  double ms;
+  double ms, cpu_ms;
   long maxrss_kb;
 };
 
@@ -127,9 +127,10 @@ void run_one(Suite& s, RoundState& st, const std::string& command, int round, in
                  add ? st.config : with_prev_result(st.config, st.results[size_t(i)]));
   if (e.exit_code != 0 || (add && e.out.empty())) abort_run(s, command, i + 1, e);
   (add ? st.add : st.del)[size_t(i)] = e.ms;
+  (add ? s.stats.add_cpu_ms : s.stats.del_cpu_ms).push_back(e.cpu_ms);
   s.stats.peak_rss_kb = std::max(s.stats.peak_rss_kb, e.maxrss_kb);
   if (add) st.results[size_t(i)] = std::move(e.out);
-  raw.push_back({s.name, command, round + 1, i + 1, e.ms, e.maxrss_kb});
+  raw.push_back({s.name, command, round + 1, i + 1, e.ms, e.cpu_ms, e.maxrss_kb});
 }
 
 double seconds(const std::vector<double>& ms) {
@@ -254,10 +255,10 @@ int run(const Options& o) {
 
   if (!o.raw.empty()) {
     if (std::FILE* f = std::fopen(o.raw.c_str(), "w")) {
-      std::fprintf(f, "suite,command,round,container,ms,maxrss_kb\n");
+      std::fprintf(f, "suite,command,round,container,ms,cpu_ms,maxrss_kb\n");
       for (const auto& s : raw)
-        std::fprintf(f, "%s,%s,%d,%d,%.4f,%ld\n", s.suite.c_str(), s.command.c_str(), s.round, s.container, s.ms,
-                     s.maxrss_kb);
+        std::fprintf(f, "%s,%s,%d,%d,%.4f,%.3f,%ld\n", s.suite.c_str(), s.command.c_str(), s.round, s.container, s.ms,
+                     s.cpu_ms, s.maxrss_kb);
       std::fclose(f);
     } else {
       std::fprintf(stderr, "berth-bench: warning: cannot write %s\n", o.raw.c_str());

@@ -82,6 +82,11 @@ int print_report(std::FILE* out, const ReportContext& ctx, const SuiteStats& ber
   t.row("DEL p99", ms(percentile(b_del, 99)), ms(percentile(r_del, 99)),
         ratio(percentile(b_del, 99) / percentile(r_del, 99)));
 
+  const double b_acpu = percentile(berth.add_cpu_ms, 50), r_acpu = percentile(ref.add_cpu_ms, 50);
+  const double b_dcpu = percentile(berth.del_cpu_ms, 50), r_dcpu = percentile(ref.del_cpu_ms, 50);
+  t.row("ADD CPU p50 (user+sys)", ms(b_acpu), ms(r_acpu), ratio(b_acpu / r_acpu));
+  t.row("DEL CPU p50 (user+sys)", ms(b_dcpu), ms(r_dcpu), ratio(b_dcpu / r_dcpu));
+
   int last = 1;
   for (int k : {1, 100, 500, 1000}) {
     if (k > ctx.count) break;

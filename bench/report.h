@@ -12,7 +12,8 @@ struct SuiteStats {
   std::string name;
   std::vector<std::vector<double>> add_ms;  // [round][container 0..N-1], in ADD order
   std::vector<std::vector<double>> del_ms;  // [round][container 0..N-1]
-  long peak_rss_kb = 0;                     // max ru_maxrss over every ADD and DEL
+  std::vector<double> add_cpu_ms, del_cpu_ms;  // user + system CPU of each exec, all rounds
+  long peak_rss_kb = 0;                         // max ru_maxrss over every ADD and DEL
 };
 
 // Nearest-rank percentile (p in 0..100) of the values; 0 when empty.

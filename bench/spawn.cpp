@@ -112,6 +112,8 @@ Exec spawn(const std::string& exe, const std::vector<std::string>& env, const st
   }
   r.ms = now_ms() - start;
   r.maxrss_kb = ru.ru_maxrss;
+  r.cpu_ms = double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+             double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
 }

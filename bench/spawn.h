@@ -10,7 +10,8 @@ namespace berth::bench {
 struct Exec {
   int exit_code = -1;  // 128 + signal when killed
   std::string out, err;
-  double ms = 0;        // wall clock, CLOCK_MONOTONIC from before fork() to after wait4()
+  double ms = 0;
+  double cpu_ms = 0;    // user + system CPU of the process and the children it reaped        // wall clock, CLOCK_MONOTONIC from before fork() to after wait4()
   // ru_maxrss of wait4(): the peak of the process and of the children it reaped. A
   // fork()ed child starts out charged with the anonymous pages it shares with us (about
   // 1 MiB: the "spawn floor" of the report). fork() rather than vfork()/posix_spawn():
