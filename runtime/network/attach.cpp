@@ -1,5 +1,8 @@
 // Networks: attaching containers (CNI ADD/DEL through the engine) and reading back who is
 // attached, from the result cache.
+#include <algorithm>
+#include <tuple>
+
 #include <spdlog/spdlog.h>
 
 #include "core/cni/names.h"
@@ -98,6 +101,9 @@ Result<std::vector<Networks::Endpoint>> Networks::endpoints(const std::string& n
     if (net && !cached_id.empty() && cached_id != net->info.id) continue;
     out.push_back({e.container_id, container_name_of(e), attachment_from(e)});
   }
+  std::sort(out.begin(), out.end(), [](const Endpoint& a, const Endpoint& b) {
+    return std::tie(a.container_id, a.attachment.ifname) < std::tie(b.container_id, b.attachment.ifname);
+  });
   return out;
 }
 

@@ -13,8 +13,12 @@ namespace {
 json range_json(const SubnetPlan& p) {
   json r = {{"subnet", p.subnet.str()}, {"gateway", p.gateway.str()}};
   if (p.ip_range) {
-    IpAddr start = std::max(p.ip_range->network(), p.subnet.network().next());
-    IpAddr end = p.ip_range->last();
+    // The range's first address is skipped as a subnet's network address is, so that a
+    // /24 range hands out .1 first.
+    const Prefix& range = *p.ip_range;
+    IpAddr start = std::max(range.len < range.addr.bits() ? range.network().next() : range.network(),
+                            p.subnet.network().next());
+    IpAddr end = range.last();
     if (p.subnet.addr.is_v4()) end = std::min(end, p.subnet.last().plus(-1));
     r["rangeStart"] = start.str();
     r["rangeEnd"] = end.str();

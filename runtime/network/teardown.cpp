@@ -20,8 +20,9 @@ Result<> delete_bridge(const std::string& name) {
   return {};
 }
 
-// berth-ipam keeps <dataDir>/<network>/ with a lock file and last_reserved_ip.<n> next to
-// the leases. Once GC released every lease only those remain; anything else stays put.
+// berth-ipam keeps <dataDir>/<network>/ with a lock file, last_reserved_ip.<n> and an
+// attachments/ index next to the leases. Once GC released every lease only those remain
+// (the index empty); anything else stays put.
 // The conflist's ipam.dataDir says where; berth-ipam's default otherwise.
 Result<> remove_ipam_dir(const StoredNetwork& net) {
   std::string data_dir = "/var/lib/cni/networks";
@@ -35,7 +36,8 @@ Result<> remove_ipam_dir(const StoredNetwork& net) {
   std::vector<fs::path> bookkeeping;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     std::string name = it->path().filename().string();
-    if (name != "lock" && name.rfind("last_reserved_ip.", 0) != 0) return {};  // a lease is left
+    bool index = name == "attachments" && fs::is_empty(it->path(), ec);  // berth-ipam's per-attachment index
+    if (!index && name != "lock" && name.rfind("last_reserved_ip.", 0) != 0) return {};  // a lease is left
     bookkeeping.push_back(it->path());
   }
   for (const auto& p : bookkeeping) fs::remove(p, ec);

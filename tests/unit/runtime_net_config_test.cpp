@@ -180,7 +180,7 @@ TEST_CASE("make_conflist: an ip range ending the subnet stops before the broadca
   auto s = spec_with(false, true);
   s.subnets[0].ip_range = pfx("10.1.255.0/24");
   auto c = make_conflist(s);
-  CHECK(c["plugins"][0]["ipam"]["ranges"][0][0]["rangeStart"] == "10.1.255.0");
+  CHECK(c["plugins"][0]["ipam"]["ranges"][0][0]["rangeStart"] == "10.1.255.1");
   CHECK(c["plugins"][0]["ipam"]["ranges"][0][0]["rangeEnd"] == "10.1.255.254");
   CHECK(c["plugins"][0]["ipam"]["routes"] == json::parse(R"([{"dst":"0.0.0.0/0"}])"));
 }
