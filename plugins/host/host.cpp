@@ -4,6 +4,10 @@
 // under /run/netns and /proc/1/ns/net may all be the same namespace.
 #include "plugins/host/host.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+
 #include <spdlog/spdlog.h>
 
 #include "core/cni/args.h"
@@ -35,10 +39,23 @@ Result<Config> parse_config(const cni::Request& req) {
   return cfg;
 }
 
+// The reference namespace. PID 1's may be unreadable (EACCES when PID 1 lives in
+// another user namespace, e.g. the runtime itself runs in a container); the runtime
+// execs plugins in its host namespace (spec §1.1), so ours stands in then. A
+// configured `hostNetns` must open.
+Result<NetNs> open_host_netns(Config& cfg, bool configured) {
+  if (!configured && ::access(cfg.host_netns.c_str(), R_OK) != 0 && (errno == EACCES || errno == EPERM)) {
+    spdlog::debug("{} is not readable; the plugin's own namespace is the host's", cfg.host_netns);
+    cfg.host_netns = "/proc/self/ns/net (" + cfg.host_netns + " is not readable)";
+    return NetNs::current();
+  }
+  return NetNs::open(cfg.host_netns);
+}
+
 // The host namespace when CNI_NETNS is it; code 105 naming both otherwise.
-Result<NetNs> require_host_netns(const cni::Request& req, const Config& cfg) {
-  auto host = NetNs::open(cfg.host_netns);
-  if (!host) return std::unexpected(host.error().wrap("open the host's namespace (`hostNetns`)"));
+Result<NetNs> require_host_netns(const cni::Request& req, Config cfg) {
+  auto host = open_host_netns(cfg, cfg.host_netns != kDefaultHostNetns);
+  if (!host) return std::unexpected(host.error().wrap("open the host's namespace"));
   auto ns = BERTH_TRY(NetNs::open(req.env.netns));
   if (!ns.same_as(*host))
     return fail(Code::kNetns, "CNI_NETNS is not the host's network namespace",
