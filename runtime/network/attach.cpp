@@ -72,7 +72,11 @@ Result<> Networks::detach(const std::string& container_id, const std::string& ne
   BERTH_TRY(validate(container_id, ifname));
   std::string name = network_name(paths_, network);
   BERTH_TRY(cni::validate_network_name(name));
-  auto cached = BERTH_TRY(read_cache(paths_.cache_dir, name, container_id, ifname));
+  auto read = read_cache(paths_.cache_dir, name, container_id, ifname);
+  if (!read && read.error().code != Code::kDecode) return std::unexpected(read.error());
+  // An unreadable cache file (torn by a crash) still marks an attachment: DEL it with the
+  // network's current config and nothing else, as libcni does.
+  auto cached = read ? std::move(*read) : std::optional<CacheEntry>(CacheEntry{});
   if (!cached) return {};  // never attached, or already detached
   // DEL runs with the config of the ADD (the network may have changed or be gone since),
   // and with its CNI_ARGS and capability args: portMappings must come again on DEL.

@@ -73,8 +73,10 @@ std::string cache_path(const std::string& cache_dir, const std::string& network,
 
 Result<> write_cache(const std::string& cache_dir, const CacheEntry& e) {
   BERTH_TRY(make_dirs(results_dir(cache_dir), 0700));
+  // Not fsync'd: this is on every container start, and a cache file lost in a crash is
+  // survivable (detach then DELs with the network's current config, as after a reboot).
   return write_file_atomic(cache_path(cache_dir, e.network, e.container_id, e.ifname), cache_to_json(e).dump(),
-                           0600);
+                           0600, /*durable=*/false);
 }
 
 Result<std::optional<CacheEntry>> read_cache(const std::string& cache_dir, const std::string& network,

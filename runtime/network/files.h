@@ -12,9 +12,11 @@ namespace berth::runtime::net {
 
 // The whole file; nullopt when it does not exist. Code 5 on other errors.
 [[nodiscard]] Result<std::optional<std::string>> read_file(const std::string& path);
-// Writes `data` to a temp file next to `path` (mode `mode`), fsyncs it, renames it over
-// `path`. Code 5.
-[[nodiscard]] Result<> write_file_atomic(const std::string& path, const std::string& data, mode_t mode);
+// Writes `data` to a temp file next to `path` (mode `mode`), renames it over `path`.
+// `durable`: fsync before the rename, so that a crash leaves the old or the new content,
+// never an empty file; it costs milliseconds on a disk, so hot paths may skip it. Code 5.
+[[nodiscard]] Result<> write_file_atomic(const std::string& path, const std::string& data, mode_t mode,
+                                         bool durable = true);
 // Creates `dir` and its parents (mode 0755 for parents, `mode` for `dir` itself). Code 5.
 [[nodiscard]] Result<> make_dirs(const std::string& dir, mode_t mode);
 // Removes `path`; success when it does not exist. Code 5.

@@ -96,20 +96,34 @@ class Networks {
   explicit Networks(Paths paths);
 
   // The default network "bridge" (Linux bridge berth0) exists afterwards; its subnet is
-  // picked from a pool so that it overlaps no route of the host.
+  // picked from a pool so that it overlaps no route of the host. Cheap when it exists
+  // (one file read, no lock); creation holds the networks lock.
   [[nodiscard]] Result<NetworkInfo> ensure_default();
+  // Writes <config_dir>/<name>.conflist under the networks lock. Code 7 for a bad or
+  // reserved name (bridge, host, none), an existing name, a driver other than bridge, bad
+  // CIDRs, or a subnet overlapping another network (the message names it).
   [[nodiscard]] Result<NetworkInfo> create(const CreateOptions& opts);
+  // Every berth network, sorted by name.
   [[nodiscard]] Result<std::vector<NetworkInfo>> list();
+  // By name, full id or unique id prefix. Code 7 "no such network".
   [[nodiscard]] Result<NetworkInfo> inspect(const std::string& name_or_id);
-  // Refuses (code 7) while containers are attached.
+  // Refuses (code 7) while containers are attached ("network X has active endpoints: c1,
+  // c2") and for the default network. Else deletes the conflist, then (best effort,
+  // failures only logged) GCs the plugins with no valid attachment, deletes the Linux
+  // bridge and berth-ipam's empty store directory.
   [[nodiscard]] Result<> remove(const std::string& name_or_id);
 
-  // Runs the network's plugin chain ADD for the container; on failure runs DEL so that
-  // nothing is left, and returns the plugin's error.
+  // Runs the network's plugin chain ADD for the container (plugins exec'd in the calling
+  // thread's netns, the host's). Host ports 0 are replaced by free ones first. On failure
+  // runs DEL so that nothing is left, and returns the plugin's error (its code, message
+  // wrapped as `plugin type="T" name="N" failed (add): ...`). Code 7 when the container
+  // already has `opts.ifname` on this network, 4 for a bad container ID or ifname.
   [[nodiscard]] Result<Attachment> attach(const std::string& container_id, const std::string& netns_path,
                                           const std::string& network, const AttachOptions& opts);
-  // Runs DEL in reverse order with the cached result as prevResult; idempotent; works
-  // when the netns is already gone (netns_path may be empty).
+  // Runs DEL in reverse order with the cached result as prevResult and the cached config,
+  // CNI_ARGS and capability args (portMappings again); removes the cache entry. Success
+  // when nothing is cached. The netns used is `netns_path`, not the cached one (a cached
+  // /proc/<pid>/ns/net may name another process by now); empty when the netns is gone.
   [[nodiscard]] Result<> detach(const std::string& container_id, const std::string& netns_path,
                                 const std::string& network, const std::string& ifname);
   // Attachments recorded for a network (for `network inspect`, `network rm`): pairs of

@@ -240,3 +240,18 @@ TEST_CASE("a second interface on a routed network keeps eth0's default route", "
   CHECK(sh_in(ns, "ip route show default").find("via 172.17.0.1 dev eth0") != std::string::npos);
   CHECK(ping(ns, "10.82.0.1"));
 }
+
+TEST_CASE("detach copes with a torn cache file") {
+  auto paths = net_paths();
+  Networks nets(paths);
+  REQUIRE(nets.ensure_default());
+  auto ns = make_netns("c1");
+  REQUIRE(nets.attach("c1", ns, "bridge", {}));
+  sh(": > " + cache_file(paths, "bridge", "c1"));  // as a crash before the data hit the disk
+  auto d = nets.detach("c1", ns, "bridge", "eth0");
+  INFO((d ? "" : d.error().what()));
+  REQUIRE(d);
+  CHECK(veths().empty());
+  CHECK_FALSE(exists(cache_file(paths, "bridge", "c1")));
+  CHECK(nets.attachments("bridge")->empty());
+}
