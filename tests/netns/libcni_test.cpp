@@ -2,40 +2,22 @@
 // go-cni, podman's CNI backend) is built on. Debian's golang-github-appc-cni-dev 1.1.2
 // ships libcni (spec <= 1.0.0) but not cnitool, so the test builds libcni_client.go, a
 // cnitool-like driver, with golang-go, offline. Without them it warns and skips.
-#include <sys/stat.h>
-
 #include <fstream>
 #include <string>
 
 #include <catch2/catch.hpp>
 
+#include "tests/netns/go_tools.h"
 #include "tests/netns/modes_helpers.h"
 
 using namespace berth::test;
 
 namespace {
 
-const char* kLibcni = "/usr/share/gocode/src/github.com/containernetworking/cni/libcni";
-
 // Builds the driver once per test process; "" when Go or libcni is missing.
 std::string client() {
-  static std::string path;
-  if (!path.empty()) return path;
-  struct stat st {};
-  if (stat(kLibcni, &st) != 0 || sh("command -v go").empty()) {
-    WARN("golang-go or golang-github-appc-cni-dev is not installed: libcni tests skipped");
-    return "";
-  }
-  std::string src = __FILE__;
-  src = src.substr(0, src.rfind('/')) + "/libcni_client.go";
-  std::string dir = temp_dir();
-  int rc = 1;
-  auto out = sh("cd " + dir + " && GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= GOCACHE=" + dir +
-                    "/cache go build -o " + dir + "/libcni_client " + src + " 2>&1",
-                &rc);
-  INFO(out);
-  REQUIRE(rc == 0);
-  return path = dir + "/libcni_client";
+  return go_tool("libcni_client.go", "/usr/share/gocode/src/github.com/containernetworking/cni/libcni",
+                 "golang-go golang-github-appc-cni-dev");
 }
 
 struct Libcni {
