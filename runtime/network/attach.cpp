@@ -1,9 +1,9 @@
 // Networks: attaching containers (CNI ADD/DEL through the engine) and reading back who is
 // attached, from the result cache.
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <tuple>
-
-#include <spdlog/spdlog.h>
 
 #include "core/cni/names.h"
 #include "runtime/network/attachment.h"
@@ -48,8 +48,9 @@ Result<Attachment> Networks::attach(const std::string& container_id, const std::
   auto net = BERTH_TRY(find_network(paths_, network));
   const std::string& name = net.info.name;
   if (BERTH_TRY(read_cache(paths_.cache_dir, name, container_id, opts.ifname)))
-    return fail(Code::kInvalidConfig, "container `" + container_id + "` is already attached to network `" + name +
-                                          "` as `" + opts.ifname + "`");
+    return fail(Code::kInvalidConfig, "container `" + container_id +
+                                          "` is already attached to network `" + name + "` as `" +
+                                          opts.ifname + "`");
   auto ports = opts.ports;
   BERTH_TRY(assign_free_ports(ports));
   RuntimeConf rt{container_id, netns_path, opts.ifname, cni_args_for(opts.container_name),
@@ -63,8 +64,8 @@ Result<Attachment> Networks::attach(const std::string& container_id, const std::
       spdlog::warn("cleaning up after the failed attach: {}", d.error().what());
     return std::unexpected(result.error());
   }
-  return attachment_from(CacheEntry{container_id, net.list.bytes, opts.ifname, name, netns_path, rt.args,
-                                    rt.cap_args, *result});
+  return attachment_from(CacheEntry{container_id, net.list.bytes, opts.ifname, name, netns_path,
+                                    rt.args, rt.cap_args, *result});
 }
 
 Result<> Networks::detach(const std::string& container_id, const std::string& netns_path,
@@ -87,7 +88,8 @@ Result<> Networks::detach(const std::string& container_id, const std::string& ne
     bytes = net->list.bytes;
   }
   auto list = parse_conflist(bytes);
-  if (!list) return std::unexpected(list.error().wrap("detach `" + container_id + "`: cached config"));
+  if (!list)
+    return std::unexpected(list.error().wrap("detach `" + container_id + "`: cached config"));
   // The netns is the caller's, not the cached one: a cached /proc/<pid>/ns/net may name
   // another process's namespace by now. Empty: the plugins skip the container side.
   RuntimeConf rt{container_id, netns_path, ifname, cached->cni_args, cached->capability_args};
@@ -106,18 +108,22 @@ Result<std::vector<Networks::Endpoint>> Networks::endpoints(const std::string& n
     out.push_back({e.container_id, container_name_of(e), attachment_from(e)});
   }
   std::sort(out.begin(), out.end(), [](const Endpoint& a, const Endpoint& b) {
-    return std::tie(a.container_id, a.attachment.ifname) < std::tie(b.container_id, b.attachment.ifname);
+    return std::tie(a.container_id, a.attachment.ifname) <
+           std::tie(b.container_id, b.attachment.ifname);
   });
   return out;
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> Networks::attachments(const std::string& network) {
+Result<std::vector<std::pair<std::string, std::string>>> Networks::attachments(
+    const std::string& network) {
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& e : BERTH_TRY(endpoints(network))) out.emplace_back(e.container_id, e.attachment.ifname);
+  for (const auto& e : BERTH_TRY(endpoints(network)))
+    out.emplace_back(e.container_id, e.attachment.ifname);
   return out;
 }
 
-Result<std::optional<Attachment>> Networks::cached(const std::string& container_id, const std::string& network,
+Result<std::optional<Attachment>> Networks::cached(const std::string& container_id,
+                                                   const std::string& network,
                                                    const std::string& ifname) {
   BERTH_TRY(validate(container_id, ifname));
   std::string name = network_name(paths_, network);

@@ -66,8 +66,8 @@ Result<CacheEntry> cache_from_json(const json& j) {
   return e;
 }
 
-std::string cache_path(const std::string& cache_dir, const std::string& network, const std::string& container_id,
-                       const std::string& ifname) {
+std::string cache_path(const std::string& cache_dir, const std::string& network,
+                       const std::string& container_id, const std::string& ifname) {
   return results_dir(cache_dir) + "/" + network + "-" + container_id + "-" + ifname;
 }
 
@@ -75,12 +75,14 @@ Result<> write_cache(const std::string& cache_dir, const CacheEntry& e) {
   BERTH_TRY(make_dirs(results_dir(cache_dir), 0700));
   // Not fsync'd: this is on every container start, and a cache file lost in a crash is
   // survivable (detach then DELs with the network's current config, as after a reboot).
-  return write_file_atomic(cache_path(cache_dir, e.network, e.container_id, e.ifname), cache_to_json(e).dump(),
-                           0600, /*durable=*/false);
+  return write_file_atomic(cache_path(cache_dir, e.network, e.container_id, e.ifname),
+                           cache_to_json(e).dump(), 0600, /*durable=*/false);
 }
 
-Result<std::optional<CacheEntry>> read_cache(const std::string& cache_dir, const std::string& network,
-                                             const std::string& container_id, const std::string& ifname) {
+Result<std::optional<CacheEntry>> read_cache(const std::string& cache_dir,
+                                             const std::string& network,
+                                             const std::string& container_id,
+                                             const std::string& ifname) {
   std::string path = cache_path(cache_dir, network, container_id, ifname);
   auto text = BERTH_TRY(read_file(path));
   if (!text) return std::optional<CacheEntry>();
@@ -95,12 +97,13 @@ Result<std::optional<CacheEntry>> read_cache(const std::string& cache_dir, const
   return std::optional<CacheEntry>(std::move(*e));
 }
 
-Result<> remove_cache(const std::string& cache_dir, const std::string& network, const std::string& container_id,
-                      const std::string& ifname) {
+Result<> remove_cache(const std::string& cache_dir, const std::string& network,
+                      const std::string& container_id, const std::string& ifname) {
   return remove_file(cache_path(cache_dir, network, container_id, ifname));
 }
 
-Result<std::vector<CacheEntry>> list_cache(const std::string& cache_dir, const std::string& network) {
+Result<std::vector<CacheEntry>> list_cache(const std::string& cache_dir,
+                                           const std::string& network) {
   std::vector<CacheEntry> out;
   std::string dir = results_dir(cache_dir);
   std::unique_ptr<DIR, DirClose> d(opendir(dir.c_str()));

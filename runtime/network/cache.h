@@ -3,12 +3,11 @@
 // after each other. The cache is also berth's record of which containers use a network.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 
@@ -16,7 +15,7 @@ namespace berth::runtime::net {
 
 struct CacheEntry {
   std::string container_id;
-  std::string config;   // the conflist bytes exactly as used for ADD ("" in a pre-cniCacheV1 file)
+  std::string config;  // the conflist bytes exactly as used for ADD ("" in a pre-cniCacheV1 file)
   std::string ifname;
   std::string network;
   std::string netns;
@@ -37,7 +36,8 @@ struct CacheEntry {
 // Writes atomically (temp file + rename): results/ is 0700, the file 0600. Code 5.
 [[nodiscard]] Result<> write_cache(const std::string& cache_dir, const CacheEntry& e);
 // nullopt when there is no file. Code 5/6 when it cannot be read or parsed.
-[[nodiscard]] Result<std::optional<CacheEntry>> read_cache(const std::string& cache_dir, const std::string& network,
+[[nodiscard]] Result<std::optional<CacheEntry>> read_cache(const std::string& cache_dir,
+                                                           const std::string& network,
                                                            const std::string& container_id,
                                                            const std::string& ifname);
 // Success when the file is already gone.
@@ -45,6 +45,7 @@ struct CacheEntry {
                                     const std::string& container_id, const std::string& ifname);
 // Every readable cniCacheV1 entry of `network`; unreadable files are skipped (they may be
 // another tool's half-written file).
-[[nodiscard]] Result<std::vector<CacheEntry>> list_cache(const std::string& cache_dir, const std::string& network);
+[[nodiscard]] Result<std::vector<CacheEntry>> list_cache(const std::string& cache_dir,
+                                                         const std::string& network);
 
 }  // namespace berth::runtime::net

@@ -1,9 +1,9 @@
 #include "runtime/network/commands.h"
 
-#include <memory>
-
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
+
+#include <memory>
 
 #include "runtime/network/inspect_json.h"
 
@@ -28,7 +28,8 @@ void apply_option(CreateOptions& opts, const std::string& kv) {
   size_t eq = kv.find('=');
   std::string key = kv.substr(0, eq), value = eq == std::string::npos ? "" : kv.substr(eq + 1);
   if (key == "icc" || key == "com.docker.network.bridge.enable_icc") {
-    if (value != "true" && value != "false") die("option `" + key + "` must be true or false, not `" + value + "`");
+    if (value != "true" && value != "false")
+      die("option `" + key + "` must be true or false, not `" + value + "`");
     opts.icc = value == "true";
     return;
   }
@@ -66,8 +67,10 @@ void add_ls(CLI::App& parent, std::function<Networks()> make) {
     auto all = must(nets.list());
     if (!*quiet) fmt::print("{:<14} {:<20} {:<8} {}\n", "NETWORK ID", "NAME", "DRIVER", "SCOPE");
     for (const auto& n : all) {
-      if (*quiet) fmt::print("{}\n", n.id.substr(0, 12));
-      else fmt::print("{:<14} {:<20} {:<8} {}\n", n.id.substr(0, 12), n.name, n.driver, "local");
+      if (*quiet)
+        fmt::print("{}\n", n.id.substr(0, 12));
+      else
+        fmt::print("{:<14} {:<20} {:<8} {}\n", n.id.substr(0, 12), n.name, n.driver, "local");
     }
   });
 }
@@ -108,15 +111,18 @@ void add_rm(CLI::App& parent, std::function<Networks()> make) {
     auto nets = make();
     std::string errors;
     for (const auto& name : *names) {
-      if (auto r = nets.remove(name); !r) errors += (errors.empty() ? "" : "\n") + r.error().what();
-      else fmt::print("{}\n", name);
+      if (auto r = nets.remove(name); !r)
+        errors += (errors.empty() ? "" : "\n") + r.error().what();
+      else
+        fmt::print("{}\n", name);
     }
     if (!errors.empty()) die(errors);
   });
 }
 
 void add_prune(CLI::App& parent, std::function<Networks()> make) {
-  auto* cmd = parent.add_subcommand("prune", "Remove every network no container uses (never `bridge`)");
+  auto* cmd =
+      parent.add_subcommand("prune", "Remove every network no container uses (never `bridge`)");
   auto force = std::make_shared<bool>(false);
   cmd->add_flag("-f,--force", *force, "Do not prompt (berth never prompts)");
   cmd->callback([make] {

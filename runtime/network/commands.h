@@ -2,9 +2,8 @@
 // `network` subcommand the container side creates (it adds connect/disconnect itself).
 #pragma once
 
-#include <functional>
-
 #include <CLI/CLI.hpp>
+#include <functional>
 
 #include "runtime/network/network.h"
 

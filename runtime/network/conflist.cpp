@@ -19,7 +19,8 @@ Result<bool> flag(const json& conf, const char* key) {
     if (v == "true") return true;
     if (v == "false") return false;
   }
-  return fail(Code::kInvalidConfig, "invalid network config", std::string("`") + key + "` must be a boolean");
+  return fail(Code::kInvalidConfig, "invalid network config",
+              std::string("`") + key + "` must be a boolean");
 }
 
 // Spec 1.1: the highest version of cniVersion ∪ cniVersions that berth supports.
@@ -61,11 +62,13 @@ Result<ConfList> parse_conflist(std::string bytes) {
   c.disable_gc = BERTH_TRY(flag(c.conf, "disableGC"));
   auto plugins = c.conf.find("plugins");
   if (plugins == c.conf.end() || !plugins->is_array() || plugins->empty())
-    return fail(Code::kInvalidConfig, "invalid network config", "`plugins` must be a non-empty list");
+    return fail(Code::kInvalidConfig, "invalid network config",
+                "`plugins` must be a non-empty list");
   for (const auto& p : *plugins) {
     auto type = p.is_object() ? p.find("type") : p.end();
     if (!p.is_object() || type == p.end() || !type->is_string() || type->get<std::string>().empty())
-      return fail(Code::kInvalidConfig, "invalid network config", "every plugin needs a `type` string");
+      return fail(Code::kInvalidConfig, "invalid network config",
+                  "every plugin needs a `type` string");
     c.plugins.push_back(p);
   }
   return c;

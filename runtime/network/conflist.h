@@ -3,20 +3,19 @@
 // version the runtime speaks to every plugin of the list.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 
 namespace berth::runtime::net {
 
 struct ConfList {
-  std::string bytes;                  // the file content, unchanged
-  nlohmann::json conf;                // parsed
+  std::string bytes;    // the file content, unchanged
+  nlohmann::json conf;  // parsed
   std::string name;
-  std::string version;                // selected: the highest of cniVersion/cniVersions we support
+  std::string version;  // selected: the highest of cniVersion/cniVersions we support
   std::vector<nlohmann::json> plugins;  // the chain, in ADD order
   bool disable_check = false;
   bool disable_gc = false;

@@ -4,10 +4,9 @@
 // calling thread's network namespace (the host's).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "runtime/network/conflist.h"
@@ -19,9 +18,9 @@ namespace berth::runtime::net {
 // One attachment's invocation data.
 struct RuntimeConf {
   std::string container_id;
-  std::string netns;   // "" on DEL when the namespace is gone
+  std::string netns;  // "" on DEL when the namespace is gone
   std::string ifname;
-  ArgPairs args;       // CNI_ARGS
+  ArgPairs args;                                       // CNI_ARGS
   nlohmann::json cap_args = nlohmann::json::object();  // capability data, see capability_args()
 };
 
@@ -40,7 +39,8 @@ class Engine {
   // Runs DEL in reverse order with `cached_result` (may be null) as prevResult. Every
   // plugin runs even after a failure; the errors are returned together. On success the
   // cache file is removed.
-  [[nodiscard]] Result<> del(const ConfList& list, const RuntimeConf& rt, const nlohmann::json& cached_result);
+  [[nodiscard]] Result<> del(const ConfList& list, const RuntimeConf& rt,
+                             const nlohmann::json& cached_result);
   // Sends GC to every plugin (list version >= 1.1.0 and not disableGC) with the still
   // valid attachments ([{containerID, ifname}]); continues after errors.
   [[nodiscard]] Result<> gc(const ConfList& list, const nlohmann::json& valid_attachments);
@@ -48,8 +48,8 @@ class Engine {
   [[nodiscard]] std::string cni_path() const;
 
  private:
-  Result<std::string> invoke(const ConfList& list, const nlohmann::json& entry, const PluginCall& call,
-                             const nlohmann::json& input);
+  Result<std::string> invoke(const ConfList& list, const nlohmann::json& entry,
+                             const PluginCall& call, const nlohmann::json& input);
 
   std::vector<std::string> plugin_dirs_;
   std::string cache_dir_;

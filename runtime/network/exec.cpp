@@ -10,10 +10,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/fd.h"
 
@@ -73,15 +72,18 @@ std::string pump(UniqueFd in_w, UniqueFd out_r, const std::string& input) {
       break;
     }
     if (fds[1].revents) {
-      ssize_t n = send(in_w.get(), input.data() + off, input.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+      ssize_t n =
+          send(in_w.get(), input.data() + off, input.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n > 0) off += size_t(n);
       if ((n < 0 && errno != EAGAIN && errno != EINTR) || off == input.size()) in_w.reset();
     }
     if (fds[0].revents) {
       char buf[8192];
       ssize_t n = read(out_r.get(), buf, sizeof buf);
-      if (n > 0) out.append(buf, size_t(n));
-      else if (n == 0 || errno != EINTR) out_r.reset();
+      if (n > 0)
+        out.append(buf, size_t(n));
+      else if (n == 0 || errno != EINTR)
+        out_r.reset();
     }
   }
   return out;
@@ -99,12 +101,14 @@ Error plugin_error(const std::string& exe, int status, const std::string& out) {
   std::string how = WIFEXITED(status) ? "exited with status " + std::to_string(WEXITSTATUS(status))
                                       : "was killed by signal " + std::to_string(WTERMSIG(status));
   return Error{Code::kInternal, "plugin `" + exe + "` " + how,
-               out.empty() ? "it printed no error result" : "its output is no error result: " + out.substr(0, 200)};
+               out.empty() ? "it printed no error result"
+                           : "its output is no error result: " + out.substr(0, 200)};
 }
 
 }  // namespace
 
-Result<std::string> exec_plugin(const std::string& exe, const PluginCall& call, const std::string& input) {
+Result<std::string> exec_plugin(const std::string& exe, const PluginCall& call,
+                                const std::string& input) {
   int sv[2], out[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
     return fail_errno(Code::kIo, "create plugin stdin", errno);

@@ -11,7 +11,7 @@
 namespace berth::runtime::net {
 
 struct PluginCall {
-  std::string command;  // ADD, DEL, CHECK, GC, STATUS, VERSION
+  std::string command;                                  // ADD, DEL, CHECK, GC, STATUS, VERSION
   std::string container_id, netns, ifname, args, path;  // CNI_*; "" where they do not apply
 };
 

@@ -29,7 +29,8 @@ Result<std::optional<std::string>> read_file(const std::string& path) {
   return std::optional<std::string>(std::move(out));
 }
 
-Result<> write_file_atomic(const std::string& path, const std::string& data, mode_t mode, bool durable) {
+Result<> write_file_atomic(const std::string& path, const std::string& data, mode_t mode,
+                           bool durable) {
   // A random suffix: concurrent writers of the same path never share a temp file.
   std::string tmp = path + ".tmp-" + std::to_string(std::random_device{}());
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
@@ -46,7 +47,8 @@ Result<> write_file_atomic(const std::string& path, const std::string& data, mod
     off += size_t(n);
   }
   // open() applied the umask; fchmod makes the mode exactly `mode`.
-  if (::fchmod(fd.get(), mode) != 0 || (durable && ::fsync(fd.get()) != 0) || ::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (::fchmod(fd.get(), mode) != 0 || (durable && ::fsync(fd.get()) != 0) ||
+      ::rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
     return fail_errno(Code::kIo, "write `" + path + "`", err);
@@ -66,7 +68,8 @@ Result<> make_dirs(const std::string& dir, mode_t mode) {
 }
 
 Result<> remove_file(const std::string& path) {
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return fail_errno(Code::kIo, "remove `" + path + "`", errno);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+    return fail_errno(Code::kIo, "remove `" + path + "`", errno);
   return {};
 }
 

@@ -2,9 +2,10 @@
 // a concurrent reader sees the old file or the new one, never a half-written one.
 #pragma once
 
+#include <sys/types.h>
+
 #include <optional>
 #include <string>
-#include <sys/types.h>
 
 #include "core/error.h"
 
@@ -15,8 +16,8 @@ namespace berth::runtime::net {
 // Writes `data` to a temp file next to `path` (mode `mode`), renames it over `path`.
 // `durable`: fsync before the rename, so that a crash leaves the old or the new content,
 // never an empty file; it costs milliseconds on a disk, so hot paths may skip it. Code 5.
-[[nodiscard]] Result<> write_file_atomic(const std::string& path, const std::string& data, mode_t mode,
-                                         bool durable = true);
+[[nodiscard]] Result<> write_file_atomic(const std::string& path, const std::string& data,
+                                         mode_t mode, bool durable = true);
 // Creates `dir` and its parents (mode 0755 for parents, `mode` for `dir` itself). Code 5.
 [[nodiscard]] Result<> make_dirs(const std::string& dir, mode_t mode);
 // Removes `path`; success when it does not exist. Code 5.

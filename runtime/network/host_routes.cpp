@@ -18,7 +18,8 @@ Result<std::vector<Prefix>> host_route_prefixes() {
     if (!dst || nl_addr_get_len(dst) == 0) continue;  // default route: overlaps everything
     int family = nl_addr_get_family(dst);
     if (family != AF_INET && family != AF_INET6) continue;
-    out.push_back({IpAddr::from_bytes(family, nl_addr_get_binary_addr(dst)), int(nl_addr_get_prefixlen(dst))});
+    out.push_back({IpAddr::from_bytes(family, nl_addr_get_binary_addr(dst)),
+                   int(nl_addr_get_prefixlen(dst))});
   }
   return out;
 }

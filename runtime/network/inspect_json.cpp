@@ -18,7 +18,10 @@ json inspect_json(const NetworkInfo& info, const std::vector<Networks::Endpoint>
   }
   json containers = json::object();
   for (const auto& e : endpoints) {
-    json c = {{"Name", e.container_name}, {"MacAddress", e.attachment.mac}, {"IPv4Address", ""}, {"IPv6Address", ""}};
+    json c = {{"Name", e.container_name},
+              {"MacAddress", e.attachment.mac},
+              {"IPv4Address", ""},
+              {"IPv6Address", ""}};
     for (const auto& a : e.attachment.addresses) {
       auto& slot = c[a.addr.is_v4() ? "IPv4Address" : "IPv6Address"];
       if (slot == "") slot = a.str();

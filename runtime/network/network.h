@@ -7,12 +7,11 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "core/ip.h"
@@ -22,11 +21,13 @@ namespace berth::runtime::net {
 // Where things live. Defaults are for root on a real host; tests point all of them
 // into a temporary directory.
 struct Paths {
-  std::string config_dir = "/etc/berth/net.d";    // <name>.conflist, one per network
-  std::string state_dir = "/var/lib/berth/net";   // runtime-side network state (locks, attachments)
-  std::string cache_dir = "/var/lib/cni";         // libcni-compatible results/<net>-<id>-<ifname>
-  std::vector<std::string> plugin_dirs;           // CNI_PATH; empty: next to the berth binary, /opt/cni/bin, /usr/lib/cni
-  std::string ipam_data_dir;                      // berth-ipam `dataDir`; "": the plugin's default (/var/lib/cni/networks)
+  std::string config_dir = "/etc/berth/net.d";   // <name>.conflist, one per network
+  std::string state_dir = "/var/lib/berth/net";  // runtime-side network state (locks, attachments)
+  std::string cache_dir = "/var/lib/cni";        // libcni-compatible results/<net>-<id>-<ifname>
+  std::vector<std::string>
+      plugin_dirs;  // CNI_PATH; empty: next to the berth binary, /opt/cni/bin, /usr/lib/cni
+  std::string
+      ipam_data_dir;  // berth-ipam `dataDir`; "": the plugin's default (/var/lib/cni/networks)
 };
 
 // The default network every `berth run` joins unless told otherwise, and its Linux bridge.
@@ -49,11 +50,11 @@ struct PortMapping {
 
 struct NetworkInfo {
   std::string name;
-  std::string id;         // stable 64-hex id (Docker-like), first 12 shown by `network ls`
-  std::string driver;     // "bridge"
-  std::string bridge;     // Linux bridge name, e.g. berth0 or br-<id12>
-  std::vector<Prefix> subnets;     // network prefixes (no host bits), one per IPAM range set
-  std::vector<IpAddr> gateways;    // gateways[i] belongs to subnets[i]
+  std::string id;                // stable 64-hex id (Docker-like), first 12 shown by `network ls`
+  std::string driver;            // "bridge"
+  std::string bridge;            // Linux bridge name, e.g. berth0 or br-<id12>
+  std::vector<Prefix> subnets;   // network prefixes (no host bits), one per IPAM range set
+  std::vector<IpAddr> gateways;  // gateways[i] belongs to subnets[i]
   std::vector<std::string> ip_ranges;  // --ip-range CIDRs as created (top-level "berth.ipRanges")
   bool internal = false;
   bool icc = true;
@@ -67,28 +68,28 @@ struct CreateOptions {
   std::vector<std::string> gateways;   // optional, per subnet
   std::vector<std::string> ip_ranges;  // optional --ip-range, per subnet
   bool internal = false;
-  bool icc = true;                     // -o icc=false sets false
+  bool icc = true;  // -o icc=false sets false
   bool ipv6 = false;
 };
 
 struct AttachOptions {
   std::string ifname = "eth0";
-  std::vector<PortMapping> ports;     // -> runtimeConfig.portMappings
-  std::optional<IpAddr> ip;           // --ip -> runtimeConfig.ips
-  std::string mac;                    // --mac-address -> runtimeConfig.mac
-  std::vector<std::string> aliases;   // --network-alias + the container name
-  std::string container_name;         // for CNI_ARGS K8S_POD_NAME-like info and aliases
+  std::vector<PortMapping> ports;    // -> runtimeConfig.portMappings
+  std::optional<IpAddr> ip;          // --ip -> runtimeConfig.ips
+  std::string mac;                   // --mac-address -> runtimeConfig.mac
+  std::vector<std::string> aliases;  // --network-alias + the container name
+  std::string container_name;        // for CNI_ARGS K8S_POD_NAME-like info and aliases
 };
 
 // What an attachment got (from the final CNI result).
 struct Attachment {
   std::string network;
   std::string ifname;
-  std::vector<Prefix> addresses;       // container addresses, host bits kept
+  std::vector<Prefix> addresses;  // container addresses, host bits kept
   std::vector<IpAddr> gateways;
   std::string mac;
-  std::vector<PortMapping> ports;      // host ports resolved (no 0 left)
-  nlohmann::json result;               // the final CNI result as cached
+  std::vector<PortMapping> ports;  // host ports resolved (no 0 left)
+  nlohmann::json result;           // the final CNI result as cached
 };
 
 class Networks {
@@ -118,8 +119,9 @@ class Networks {
   // runs DEL so that nothing is left, and returns the plugin's error (its code, message
   // wrapped as `plugin type="T" name="N" failed (add): ...`). Code 7 when the container
   // already has `opts.ifname` on this network, 4 for a bad container ID or ifname.
-  [[nodiscard]] Result<Attachment> attach(const std::string& container_id, const std::string& netns_path,
-                                          const std::string& network, const AttachOptions& opts);
+  [[nodiscard]] Result<Attachment> attach(const std::string& container_id,
+                                          const std::string& netns_path, const std::string& network,
+                                          const AttachOptions& opts);
   // Runs DEL in reverse order with the cached result as prevResult and the cached config,
   // CNI_ARGS and capability args (portMappings again); removes the cache entry. Success
   // when nothing is cached. The netns used is `netns_path`, not the cached one (a cached

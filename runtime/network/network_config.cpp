@@ -16,8 +16,9 @@ json range_json(const SubnetPlan& p) {
     // The range's first address is skipped as a subnet's network address is, so that a
     // /24 range hands out .1 first.
     const Prefix& range = *p.ip_range;
-    IpAddr start = std::max(range.len < range.addr.bits() ? range.network().next() : range.network(),
-                            p.subnet.network().next());
+    IpAddr start =
+        std::max(range.len < range.addr.bits() ? range.network().next() : range.network(),
+                 p.subnet.network().next());
     IpAddr end = range.last();
     if (p.subnet.addr.is_v4()) end = std::min(end, p.subnet.last().plus(-1));
     r["rangeStart"] = start.str();
@@ -78,7 +79,10 @@ json make_conflist(const NetworkSpec& spec) {
   }
   if (!spec.icc) bridge["icc"] = false;
 
-  json conf = {{"cniVersion", "1.1.0"}, {"name", spec.name}, {kIdKey, spec.id}, {"plugins", json::array({bridge})}};
+  json conf = {{"cniVersion", "1.1.0"},
+               {"name", spec.name},
+               {kIdKey, spec.id},
+               {"plugins", json::array({bridge})}};
   if (!ip_ranges.empty()) conf[kIpRangesKey] = ip_ranges;
   return conf;
 }
@@ -88,10 +92,12 @@ Result<NetworkInfo> info_from_conflist(const json& conf) {
   info.name = str_of(conf, "name");
   auto id = conf.find(kIdKey);
   if (id == conf.end() || !id->is_string())
-    return fail(Code::kInvalidConfig, "network `" + info.name + "` has no `" + kIdKey + "`", "not written by berth");
+    return fail(Code::kInvalidConfig, "network `" + info.name + "` has no `" + kIdKey + "`",
+                "not written by berth");
   info.id = *id;
   const json* br = bridge_entry(conf);
-  if (!br) return fail(Code::kInvalidConfig, "network `" + info.name + "` has no berth-bridge plugin");
+  if (!br)
+    return fail(Code::kInvalidConfig, "network `" + info.name + "` has no berth-bridge plugin");
   info.driver = "bridge";
   info.bridge = str_of(*br, "bridge", kDefaultBridge);
   info.internal = bool_of(*br, "internal", false);

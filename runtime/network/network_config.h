@@ -2,10 +2,9 @@
 // with berth-ipam ranges), and the NetworkInfo `network ls/inspect` read from it. Pure.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "runtime/network/network.h"
@@ -23,7 +22,7 @@ struct NetworkSpec {
   std::vector<SubnetPlan> subnets;  // one IPAM range set each
   bool internal = false;            // no default route, no masquerade
   bool icc = true;
-  std::string ipam_data_dir;        // "": berth-ipam's default
+  std::string ipam_data_dir;  // "": berth-ipam's default
 };
 
 // cniVersion 1.1.0, one berth-bridge entry: bridge, isGateway, isDefaultGateway and

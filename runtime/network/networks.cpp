@@ -18,10 +18,12 @@ constexpr const char* kReservedNames[] = {"bridge", "host", "none"};
 
 // Writes a new network's conflist. The caller holds the networks lock exclusively, so the
 // subnets seen here cannot be taken concurrently.
-Result<NetworkInfo> create_locked(const Paths& paths, const CreateOptions& opts, const std::string& bridge) {
+Result<NetworkInfo> create_locked(const Paths& paths, const CreateOptions& opts,
+                                  const std::string& bridge) {
   BERTH_TRY(cni::validate_network_name(opts.name));
   if (opts.driver != "bridge")
-    return fail(Code::kInvalidConfig, "unsupported network driver `" + opts.driver + "`", "berth has `bridge` only");
+    return fail(Code::kInvalidConfig, "unsupported network driver `" + opts.driver + "`",
+                "berth has `bridge` only");
   if (BERTH_TRY(load_network(paths, opts.name)))
     return fail(Code::kInvalidConfig, "network with name `" + opts.name + "` already exists");
   auto existing = BERTH_TRY(load_networks(paths));
@@ -50,8 +52,10 @@ Result<> remove_locked(const Paths& paths, Networks& self, const StoredNetwork& 
   if (!eps.empty()) {
     std::string names;
     for (const auto& e : eps)
-      names += (names.empty() ? "" : ", ") + (e.container_name.empty() ? e.container_id.substr(0, 12) : e.container_name);
-    return fail(Code::kInvalidConfig, "network " + net.info.name + " has active endpoints: " + names);
+      names += (names.empty() ? "" : ", ") +
+               (e.container_name.empty() ? e.container_id.substr(0, 12) : e.container_name);
+    return fail(Code::kInvalidConfig,
+                "network " + net.info.name + " has active endpoints: " + names);
   }
   BERTH_TRY(remove_file(conflist_path(paths, net.info.name)));
   // The network is gone once its file is; leftovers are reported but do not bring it back.

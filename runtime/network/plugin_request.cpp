@@ -11,7 +11,8 @@ json capability_args(const AttachOptions& opts, const std::vector<PortMapping>& 
   if (!ports.empty()) {
     json list = json::array();
     for (const auto& p : ports) {
-      json m = {{"hostPort", p.host_port}, {"containerPort", p.container_port}, {"protocol", p.protocol}};
+      json m = {
+          {"hostPort", p.host_port}, {"containerPort", p.container_port}, {"protocol", p.protocol}};
       if (!p.host_ip.empty()) m["hostIP"] = p.host_ip;
       list.push_back(std::move(m));
     }
@@ -29,11 +30,14 @@ std::vector<PortMapping> ports_from_capability_args(const json& cap_args) {
   if (!list || !list->is_array()) return out;
   for (const auto& m : *list) {
     PortMapping p;
-    if (const json* v = cni::find_ci(m, "hostPort"); v && v->is_number_unsigned()) p.host_port = v->get<uint16_t>();
+    if (const json* v = cni::find_ci(m, "hostPort"); v && v->is_number_unsigned())
+      p.host_port = v->get<uint16_t>();
     if (const json* v = cni::find_ci(m, "containerPort"); v && v->is_number_unsigned())
       p.container_port = v->get<uint16_t>();
-    if (const json* v = cni::find_ci(m, "protocol"); v && v->is_string()) p.protocol = v->get<std::string>();
-    if (const json* v = cni::find_ci(m, "hostIP"); v && v->is_string()) p.host_ip = v->get<std::string>();
+    if (const json* v = cni::find_ci(m, "protocol"); v && v->is_string())
+      p.protocol = v->get<std::string>();
+    if (const json* v = cni::find_ci(m, "hostIP"); v && v->is_string())
+      p.host_ip = v->get<std::string>();
     out.push_back(std::move(p));
   }
   return out;
@@ -50,12 +54,15 @@ json runtime_config(const json& entry, const json& cap_args) {
   return rc;
 }
 
-json plugin_stdin(const ConfList& list, const json& entry, const json& prev_result, const json& cap_args) {
+json plugin_stdin(const ConfList& list, const json& entry, const json& prev_result,
+                  const json& cap_args) {
   json in = entry;
   in["name"] = list.name;
   in["cniVersion"] = list.version;
-  if (!prev_result.is_null()) in["prevResult"] = prev_result;
-  else in.erase("prevResult");
+  if (!prev_result.is_null())
+    in["prevResult"] = prev_result;
+  else
+    in.erase("prevResult");
   if (json rc = runtime_config(entry, cap_args); !rc.empty()) in["runtimeConfig"] = std::move(rc);
   return in;
 }

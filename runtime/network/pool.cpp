@@ -16,7 +16,8 @@ bool is_free(const Prefix& p, std::span<const Prefix> taken) {
 std::vector<Prefix> candidates() {
   std::vector<Prefix> out;
   for (uint32_t b = 17; b <= 31; ++b) out.push_back({IpAddr::v4((172u << 24) | (b << 16)), 16});
-  for (uint32_t c = 0; c < 256; c += 16) out.push_back({IpAddr::v4((192u << 24) | (168u << 16) | (c << 8)), 20});
+  for (uint32_t c = 0; c < 256; c += 16)
+    out.push_back({IpAddr::v4((192u << 24) | (168u << 16) | (c << 8)), 20});
   return out;
 }
 

@@ -17,6 +17,7 @@ namespace berth::runtime::net {
 
 // An IPv6 unique local /64 (RFC 4193: fd00::/8 + 40-bit global ID) whose global ID comes
 // from the network's random 64-hex `id`, skipping to the next subnet ID on overlap.
-[[nodiscard]] std::optional<Prefix> pick_subnet_v6(const std::string& id, std::span<const Prefix> taken);
+[[nodiscard]] std::optional<Prefix> pick_subnet_v6(const std::string& id,
+                                                   std::span<const Prefix> taken);
 
 }  // namespace berth::runtime::net

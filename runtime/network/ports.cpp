@@ -21,7 +21,8 @@ int socket_type(const std::string& protocol, int* proto) {
 // Binds a probe socket to port 0 and returns it with the port the kernel chose.
 Result<std::pair<UniqueFd, uint16_t>> probe(const PortMapping& m) {
   auto ip = m.host_ip.empty() ? std::optional<IpAddr>() : IpAddr::parse(m.host_ip);
-  if (!m.host_ip.empty() && !ip) return fail(Code::kInvalidConfig, "invalid host IP `" + m.host_ip + "`");
+  if (!m.host_ip.empty() && !ip)
+    return fail(Code::kInvalidConfig, "invalid host IP `" + m.host_ip + "`");
   int family = ip ? ip->family() : AF_INET6;
   int proto = 0;
   int type = socket_type(m.protocol, &proto);
@@ -34,7 +35,8 @@ Result<std::pair<UniqueFd, uint16_t>> probe(const PortMapping& m) {
     proto = 0;
     fd.reset(::socket(family, type | SOCK_CLOEXEC, proto));
   }
-  if (!fd.valid()) return fail_errno(Code::kIo, "open a " + m.protocol + " socket to find a free port", errno);
+  if (!fd.valid())
+    return fail_errno(Code::kIo, "open a " + m.protocol + " socket to find a free port", errno);
   sockaddr_storage ss{};
   socklen_t len = 0;
   if (family == AF_INET) {
@@ -50,8 +52,10 @@ Result<std::pair<UniqueFd, uint16_t>> probe(const PortMapping& m) {
     len = sizeof *sin6;
   }
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0)
-    return fail_errno(Code::kIo, "find a free " + m.protocol + " port on `" + (m.host_ip.empty() ? "*" : m.host_ip) + "`",
-                      errno);
+    return fail_errno(
+        Code::kIo,
+        "find a free " + m.protocol + " port on `" + (m.host_ip.empty() ? "*" : m.host_ip) + "`",
+        errno);
   if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&ss), &len) != 0)
     return fail_errno(Code::kIo, "read the chosen port", errno);
   uint16_t port = family == AF_INET ? ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port)

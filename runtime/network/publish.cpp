@@ -22,7 +22,8 @@ Result<uint32_t> parse_port(std::string_view spec, std::string_view text) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size())
     return bad(spec, "`" + std::string(text) + "` is not a port number");
-  if (v == 0 || v > 65535) return bad(spec, "port " + std::string(text) + " is out of range 1-65535");
+  if (v == 0 || v > 65535)
+    return bad(spec, "port " + std::string(text) + " is out of range 1-65535");
   return v;
 }
 
@@ -55,22 +56,26 @@ Result<std::array<std::string_view, 3>> split_parts(std::string_view spec, std::
     if (close == std::string_view::npos) return bad(spec, "missing `]` after the IPv6 address");
     ip = rest.substr(1, close - 1);
     rest.remove_prefix(close + 1);
-    if (rest.empty() || rest.front() != ':') return bad(spec, "expected `:` after `[" + std::string(ip) + "]`");
+    if (rest.empty() || rest.front() != ':')
+      return bad(spec, "expected `:` after `[" + std::string(ip) + "]`");
     rest.remove_prefix(1);
     size_t colon = rest.find(':');
-    if (colon == std::string_view::npos) return bad(spec, "expected hostPort:containerPort after the address");
+    if (colon == std::string_view::npos)
+      return bad(spec, "expected hostPort:containerPort after the address");
     return std::array{ip, rest.substr(0, colon), rest.substr(colon + 1)};
   }
   std::array<std::string_view, 3> parts{};
   size_t n = 0;
   while (true) {
     size_t colon = rest.find(':');
-    if (n == 3) return bad(spec, "too many `:`; put an IPv6 host address in brackets, e.g. [::1]:8080:80");
+    if (n == 3)
+      return bad(spec, "too many `:`; put an IPv6 host address in brackets, e.g. [::1]:8080:80");
     parts[n++] = rest.substr(0, colon);
     if (colon == std::string_view::npos) break;
     rest.remove_prefix(colon + 1);
   }
-  if (n == 1) return std::array<std::string_view, 3>{std::string_view(), std::string_view(), parts[0]};
+  if (n == 1)
+    return std::array<std::string_view, 3>{std::string_view(), std::string_view(), parts[0]};
   if (n == 2) return std::array<std::string_view, 3>{std::string_view(), parts[0], parts[1]};
   return parts;
 }
@@ -93,7 +98,8 @@ Result<std::vector<PortMapping>> parse_publish(std::string_view spec) {
     if (!ip) return bad(spec, "`" + std::string(ip_text) + "` is not an IP address");
     bool bracketed = rest.front() == '[';
     if (bracketed == ip->is_v4())
-      return bad(spec, ip->is_v4() ? "brackets are for IPv6 addresses only" : "put an IPv6 host address in brackets");
+      return bad(spec, ip->is_v4() ? "brackets are for IPv6 addresses only"
+                                   : "put an IPv6 host address in brackets");
     host_ip = ip->str();
   } else if (!rest.empty() && rest.front() == '[') {
     return bad(spec, "empty host address `[]`");
@@ -104,8 +110,8 @@ Result<std::vector<PortMapping>> parse_publish(std::string_view spec) {
   if (!host_text.empty()) {
     host = BERTH_TRY(parse_range(spec, host_text));
     if (host.size() != ctr.size())
-      return bad(spec, "host range `" + std::string(host_text) + "` and container range `" + std::string(ctr_text) +
-                           "` differ in length");
+      return bad(spec, "host range `" + std::string(host_text) + "` and container range `" +
+                           std::string(ctr_text) + "` differ in length");
   }
   std::vector<PortMapping> out;
   out.reserve(ctr.size());

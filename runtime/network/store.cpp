@@ -1,11 +1,10 @@
 #include "runtime/network/store.h"
 
+#include <spdlog/spdlog.h>
 #include <sys/random.h>
 
 #include <algorithm>
 #include <filesystem>
-
-#include <spdlog/spdlog.h>
 
 #include "core/cni/names.h"
 #include "runtime/network/files.h"
@@ -37,7 +36,8 @@ Result<std::optional<StoredNetwork>> load_network(const Paths& paths, const std:
   if (!bytes) return std::optional<StoredNetwork>();
   auto stored = BERTH_TRY(parse_stored(path, std::move(*bytes)));
   if (stored.info.name != name)
-    return fail(Code::kInvalidConfig, "load `" + path + "`", "it names network `" + stored.info.name + "`");
+    return fail(Code::kInvalidConfig, "load `" + path + "`",
+                "it names network `" + stored.info.name + "`");
   return std::optional<StoredNetwork>(std::move(stored));
 }
 
@@ -61,7 +61,8 @@ Result<std::vector<StoredNetwork>> load_networks(const Paths& paths) {
     }
     out.push_back(std::move(*stored));
   }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.info.name < b.info.name; });
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.info.name < b.info.name; });
   return out;
 }
 

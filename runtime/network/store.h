@@ -21,7 +21,8 @@ struct StoredNetwork {
 [[nodiscard]] std::string networks_lock_path(const Paths& paths);
 
 // The network named `name`; nullopt when there is no such file. Code 6/7 when it is broken.
-[[nodiscard]] Result<std::optional<StoredNetwork>> load_network(const Paths& paths, const std::string& name);
+[[nodiscard]] Result<std::optional<StoredNetwork>> load_network(const Paths& paths,
+                                                                const std::string& name);
 // Every readable berth network, sorted by name. Files that do not parse are skipped with a
 // warning (the directory may hold configs of other tools).
 [[nodiscard]] Result<std::vector<StoredNetwork>> load_networks(const Paths& paths);

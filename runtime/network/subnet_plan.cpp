@@ -11,7 +11,9 @@ std::unexpected<Error> invalid(const std::string& msg, std::string details = {})
 
 Result<Prefix> parse_cidr(const std::string& text, const char* what) {
   auto p = Prefix::parse(text);
-  if (!p) return invalid(std::string("invalid ") + what + " `" + text + "`", "expected an address/prefix, e.g. 10.1.0.0/16");
+  if (!p)
+    return invalid(std::string("invalid ") + what + " `" + text + "`",
+                   "expected an address/prefix, e.g. 10.1.0.0/16");
   return *p;
 }
 
@@ -24,7 +26,8 @@ Result<> check_free(const Prefix& p, std::span<const TakenSubnet> networks) {
 }
 
 // Index of the subnet containing `p` (all of it), or an error naming `what`.
-Result<size_t> owner(const std::vector<SubnetPlan>& plans, const Prefix& p, const std::string& what) {
+Result<size_t> owner(const std::vector<SubnetPlan>& plans, const Prefix& p,
+                     const std::string& what) {
   for (size_t i = 0; i < plans.size(); ++i)
     if (plans[i].subnet.contains(p.addr) && p.len >= plans[i].subnet.len) return i;
   return invalid(what + " is in none of the network's subnets");
@@ -41,11 +44,13 @@ Result<std::vector<SubnetPlan>> plan_subnets(const CreateOptions& opts, const st
   for (const auto& text : opts.subnets) {
     Prefix p = BERTH_TRY(parse_cidr(text, "subnet"));
     if (!p.is_network())
-      return invalid("invalid subnet `" + text + "`", "it has host bits set; the network is " +
-                                                          Prefix{p.network(), p.len}.str());
-    if (p.len > p.addr.bits() - 2) return invalid("subnet `" + text + "` is too small", "use at most /30 or /126");
+      return invalid("invalid subnet `" + text + "`",
+                     "it has host bits set; the network is " + Prefix{p.network(), p.len}.str());
+    if (p.len > p.addr.bits() - 2)
+      return invalid("subnet `" + text + "` is too small", "use at most /30 or /126");
     for (const auto& other : plans)
-      if (other.subnet.overlaps(p)) return invalid("subnets `" + other.subnet.str() + "` and `" + text + "` overlap");
+      if (other.subnet.overlaps(p))
+        return invalid("subnets `" + other.subnet.str() + "` and `" + text + "` overlap");
     BERTH_TRY(check_free(p, networks));
     plans.push_back({p, p.addr.next(), std::nullopt});
   }
@@ -59,7 +64,8 @@ Result<std::vector<SubnetPlan>> plan_subnets(const CreateOptions& opts, const st
   };
   if (!has_family(true)) {
     auto p = pick_subnet(taken);
-    if (!p) return invalid("no free subnet left in the default address pools", "give one with --subnet");
+    if (!p)
+      return invalid("no free subnet left in the default address pools", "give one with --subnet");
     plans.insert(plans.begin(), {*p, p->addr.next(), std::nullopt});
   }
   if (opts.ipv6 && !has_family(false)) {

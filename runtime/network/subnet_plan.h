@@ -21,8 +21,8 @@ struct TakenSubnet {
 
 // One IPAM range set of the new network.
 struct SubnetPlan {
-  Prefix subnet;                  // no host bits
-  IpAddr gateway;                 // --gateway inside it, else the first address
+  Prefix subnet;                   // no host bits
+  IpAddr gateway;                  // --gateway inside it, else the first address
   std::optional<Prefix> ip_range;  // --ip-range inside it: addresses are handed out only from there
 };
 
@@ -31,7 +31,8 @@ struct SubnetPlan {
 // subnet containing it (at most one each per subnet). Without an IPv4 subnet one is
 // picked from the pools avoiding `networks` and `host_routes`; with --ipv6 and no IPv6
 // subnet a ULA /64 derived from `id`. IPv4 comes first in the result.
-[[nodiscard]] Result<std::vector<SubnetPlan>> plan_subnets(const CreateOptions& opts, const std::string& id,
+[[nodiscard]] Result<std::vector<SubnetPlan>> plan_subnets(const CreateOptions& opts,
+                                                           const std::string& id,
                                                            std::span<const TakenSubnet> networks,
                                                            std::span<const Prefix> host_routes);
 

@@ -15,7 +15,8 @@ Result<> delete_bridge(const std::string& name) {
   auto link = BERTH_TRY(netlink::get_link(sock, name));
   if (!link) return {};
   // Never delete something that is not ours to delete: only a bridge of that name.
-  if (link->kind != "bridge") return fail(Code::kInvalidConfig, "`" + name + "` is not a bridge; left in place");
+  if (link->kind != "bridge")
+    return fail(Code::kInvalidConfig, "`" + name + "` is not a bridge; left in place");
   BERTH_TRY(netlink::delete_link(sock, name));
   return {};
 }
@@ -28,7 +29,8 @@ Result<> remove_ipam_dir(const StoredNetwork& net) {
   std::string data_dir = "/var/lib/cni/networks";
   for (const auto& entry : net.list.plugins)
     if (auto ipam = entry.find("ipam"); ipam != entry.end() && ipam->is_object())
-      if (auto d = ipam->find("dataDir"); d != ipam->end() && d->is_string() && !d->get<std::string>().empty())
+      if (auto d = ipam->find("dataDir");
+          d != ipam->end() && d->is_string() && !d->get<std::string>().empty())
         data_dir = *d;
   fs::path dir = fs::path(data_dir) / net.info.name;
   std::error_code ec;
@@ -36,8 +38,10 @@ Result<> remove_ipam_dir(const StoredNetwork& net) {
   std::vector<fs::path> bookkeeping;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     std::string name = it->path().filename().string();
-    bool index = name == "attachments" && fs::is_empty(it->path(), ec);  // berth-ipam's per-attachment index
-    if (!index && name != "lock" && name.rfind("last_reserved_ip.", 0) != 0) return {};  // a lease is left
+    bool index =
+        name == "attachments" && fs::is_empty(it->path(), ec);  // berth-ipam's per-attachment index
+    if (!index && name != "lock" && name.rfind("last_reserved_ip.", 0) != 0)
+      return {};  // a lease is left
     bookkeeping.push_back(it->path());
   }
   for (const auto& p : bookkeeping) fs::remove(p, ec);
@@ -52,9 +56,11 @@ Result<> teardown_network(const Paths& paths, const StoredNetwork& net) {
   std::vector<Error> errors;
   Engine engine(paths.plugin_dirs, paths.cache_dir);
   if (auto r = engine.gc(net.list, nlohmann::json::array()); !r) errors.push_back(r.error());
-  if (auto r = delete_bridge(net.info.bridge); !r) errors.push_back(r.error().wrap("delete bridge `" + net.info.bridge + "`"));
+  if (auto r = delete_bridge(net.info.bridge); !r)
+    errors.push_back(r.error().wrap("delete bridge `" + net.info.bridge + "`"));
   if (auto r = remove_ipam_dir(net); !r) errors.push_back(r.error());
-  if (!errors.empty()) return std::unexpected(join_errors(errors).wrap("clean up network `" + net.info.name + "`"));
+  if (!errors.empty())
+    return std::unexpected(join_errors(errors).wrap("clean up network `" + net.info.name + "`"));
   return {};
 }
 

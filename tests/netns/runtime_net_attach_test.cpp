@@ -12,7 +12,8 @@ using namespace berth::runtime::net;
 TEST_CASE("ensure_default picks a subnet no host route uses, once") {
   // The host already routes 172.17.0.0/16 (as if Docker ran here): berth must step aside.
   // (A bridge, not a dummy link: the test kernel may lack the dummy module.)
-  sh("ip link add hostnet type bridge && ip addr add 172.17.0.1/16 dev hostnet && ip link set hostnet up");
+  sh("ip link add hostnet type bridge && ip addr add 172.17.0.1/16 dev hostnet && ip link set "
+     "hostnet up");
   auto paths = net_paths();
   Networks nets(paths);
   auto info = nets.ensure_default();
@@ -66,7 +67,8 @@ TEST_CASE("attach gives an address and writes the libcni cache file") {
   CHECK(j["networkName"] == "bridge");
   CHECK(j["netns"] == ns);
   CHECK(j["config"].is_string());
-  CHECK(j["cniArgs"] == nlohmann::json::parse(R"([["IgnoreUnknown","1"],["K8S_POD_NAME","web1"]])"));
+  CHECK(j["cniArgs"] ==
+        nlohmann::json::parse(R"([["IgnoreUnknown","1"],["K8S_POD_NAME","web1"]])"));
   CHECK(j["capabilityArgs"]["portMappings"][0]["hostPort"] == a->ports[0].host_port);
   CHECK(j["result"]["ips"][0]["address"] == "172.17.0.2/16");
 
@@ -190,7 +192,8 @@ TEST_CASE("a failed attach leaves no veth and no cache") {
   CHECK(veths() == before);
   CHECK(sh_in(ns2, "ip -o link show eth0 2>/dev/null").empty());
   CHECK_FALSE(exists(cache_file(paths, "small", "c2")));
-  CHECK(*nets.attachments("small") == std::vector<std::pair<std::string, std::string>>{{"c1", "eth0"}});
+  CHECK(*nets.attachments("small") ==
+        std::vector<std::pair<std::string, std::string>>{{"c1", "eth0"}});
   // A network that does not exist, and a bad container id, fail before any plugin runs.
   CHECK_FALSE(nets.attach("c3", ns2, "nope", {}));
   CHECK(nets.attach("bad/id", ns2, "small", {}).error().code == Code::kInvalidEnv);

@@ -2,9 +2,8 @@
 // what they print on stdout and their exit status.
 #include <unistd.h>
 
-#include <cstdio>
-
 #include <catch2/catch.hpp>
+#include <cstdio>
 
 #include "runtime/network/commands.h"
 #include "tests/netns/runtime_net_helpers.h"
@@ -53,8 +52,8 @@ CliRun cli(const Paths& paths, std::vector<std::string> args) {
 
 TEST_CASE("network verbs print what Docker's do") {
   auto paths = net_paths();
-  auto created = cli(paths, {"create", "--subnet", "10.70.0.0/24", "--gateway", "10.70.0.254", "-o", "icc=false",
-                             "--internal", "web"});
+  auto created = cli(paths, {"create", "--subnet", "10.70.0.0/24", "--gateway", "10.70.0.254", "-o",
+                             "icc=false", "--internal", "web"});
   REQUIRE(created.code == 0);
   REQUIRE(created.out.size() == 65);  // the full id and a newline
   std::string id = created.out.substr(0, 64);
@@ -85,7 +84,8 @@ TEST_CASE("network verbs print what Docker's do") {
   CHECK(j[0]["Id"] == id);
   CHECK(j[0]["Driver"] == "bridge");
   CHECK(j[0]["Internal"] == true);
-  CHECK(j[0]["IPAM"]["Config"] == json::parse(R"([{"Subnet":"10.70.0.0/24","Gateway":"10.70.0.254"}])"));
+  CHECK(j[0]["IPAM"]["Config"] ==
+        json::parse(R"([{"Subnet":"10.70.0.0/24","Gateway":"10.70.0.254"}])"));
   CHECK(j[0]["Options"]["com.docker.network.bridge.enable_icc"] == "false");
   CHECK(j[0]["Containers"]["c1"]["Name"] == "app");
   CHECK(j[0]["Containers"]["c1"]["IPv4Address"] == "10.70.0.1/24");

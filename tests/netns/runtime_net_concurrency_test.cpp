@@ -3,9 +3,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <set>
-
 #include <catch2/catch.hpp>
+#include <set>
 
 #include "tests/netns/runtime_net_helpers.h"
 

@@ -5,9 +5,8 @@
 #include <sys/stat.h>
 
 #include <fstream>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "runtime/network/network.h"
 #include "tests/netns/fixture.h"
@@ -25,8 +24,8 @@ inline runtime::net::Paths net_paths() {
   return p;
 }
 
-inline std::string cache_file(const runtime::net::Paths& p, const std::string& net, const std::string& id,
-                              const std::string& ifname = "eth0") {
+inline std::string cache_file(const runtime::net::Paths& p, const std::string& net,
+                              const std::string& id, const std::string& ifname = "eth0") {
   return p.cache_dir + "/results/" + net + "-" + id + "-" + ifname;
 }
 
@@ -35,7 +34,9 @@ inline bool exists(const std::string& path) {
   return stat(path.c_str(), &st) == 0;
 }
 
-inline nlohmann::json read_json(const std::string& path) { return nlohmann::json::parse(std::ifstream(path)); }
+inline nlohmann::json read_json(const std::string& path) {
+  return nlohmann::json::parse(std::ifstream(path));
+}
 
 // Veth links in the test host (what a leaked attachment looks like).
 inline std::string veths() { return sh("ip -o link show type veth | awk -F': ' '{print $2}'"); }

@@ -3,9 +3,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <set>
-
 #include <catch2/catch.hpp>
+#include <set>
 
 #include "runtime/network/network.h"
 #include "tests/netns/runtime_net_helpers.h"
@@ -74,7 +73,8 @@ TEST_CASE("create refuses overlaps, duplicates, reserved names and bad input") {
   REQUIRE_FALSE(overlap);
   CHECK(overlap.error().code == Code::kInvalidConfig);
   CHECK(overlap.error().msg.find("overlaps network `one`") != std::string::npos);
-  CHECK(nets.create(named("one", {"10.62.0.0/16"})).error().msg.find("already exists") != std::string::npos);
+  CHECK(nets.create(named("one", {"10.62.0.0/16"})).error().msg.find("already exists") !=
+        std::string::npos);
   CHECK(nets.create(named("bridge")).error().msg.find("reserved") != std::string::npos);
   CHECK(nets.create(named("host")).error().code == Code::kInvalidConfig);
   CHECK(nets.create(named("bad/name")).error().code == Code::kInvalidConfig);

@@ -206,17 +206,23 @@ TEST_CASE("info_from_conflist reads back what make_conflist wrote") {
 }
 
 TEST_CASE("parse_conflist validates and selects the highest supported version") {
-  auto ok = parse_conflist(R"({"cniVersion":"0.4.0","cniVersions":["1.0.0","9.9.9"],"name":"n","plugins":[{"type":"a"}]})");
+  auto ok = parse_conflist(
+      R"({"cniVersion":"0.4.0","cniVersions":["1.0.0","9.9.9"],"name":"n","plugins":[{"type":"a"}]})");
   REQUIRE(ok);
   CHECK(ok->version == "1.0.0");
   CHECK(parse_conflist("{").error().code == Code::kDecode);
-  CHECK(parse_conflist(R"({"cniVersion":"1.0.0","name":"n","plugins":[]})").error().code == Code::kInvalidConfig);
-  CHECK(parse_conflist(R"({"cniVersion":"1.0.0","name":"a/b","plugins":[{"type":"a"}]})").error().code ==
+  CHECK(parse_conflist(R"({"cniVersion":"1.0.0","name":"n","plugins":[]})").error().code ==
         Code::kInvalidConfig);
-  CHECK(parse_conflist(R"({"cniVersion":"1.0.0","name":"n","plugins":[{}]})").error().code == Code::kInvalidConfig);
-  CHECK(parse_conflist(R"({"cniVersion":"2.0.0","name":"n","plugins":[{"type":"a"}]})").error().code ==
-        Code::kIncompatibleVersion);
-  auto gc = parse_conflist(R"({"cniVersion":"1.1.0","name":"n","disableGC":"TRUE","plugins":[{"type":"a"}]})");
+  CHECK(parse_conflist(R"({"cniVersion":"1.0.0","name":"a/b","plugins":[{"type":"a"}]})")
+            .error()
+            .code == Code::kInvalidConfig);
+  CHECK(parse_conflist(R"({"cniVersion":"1.0.0","name":"n","plugins":[{}]})").error().code ==
+        Code::kInvalidConfig);
+  CHECK(parse_conflist(R"({"cniVersion":"2.0.0","name":"n","plugins":[{"type":"a"}]})")
+            .error()
+            .code == Code::kIncompatibleVersion);
+  auto gc = parse_conflist(
+      R"({"cniVersion":"1.1.0","name":"n","disableGC":"TRUE","plugins":[{"type":"a"}]})");
   REQUIRE(gc);
   CHECK(gc->disable_gc);
 }

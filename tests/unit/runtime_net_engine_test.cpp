@@ -3,10 +3,9 @@
 // errors, and the libcni-shaped result cache.
 #include <sys/stat.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
-
-#include <catch2/catch.hpp>
 
 #include "runtime/network/base64.h"
 #include "runtime/network/cache.h"
@@ -47,7 +46,8 @@ const char* kList = R"({"cniVersion":"1.1.0","name":"web","plugins":[
 
 json result_for(const std::string& addr) {
   return {{"cniVersion", "1.1.0"},
-          {"interfaces", {{{"name", "eth0"}, {"mac", "02:42:0a:01:00:02"}, {"sandbox", "/run/netns/x"}}}},
+          {"interfaces",
+           {{{"name", "eth0"}, {"mac", "02:42:0a:01:00:02"}, {"sandbox", "/run/netns/x"}}}},
           {"ips", {{{"address", addr}, {"gateway", "10.1.0.1"}, {"interface", 0}}}}};
 }
 
@@ -59,14 +59,16 @@ TEST_CASE("runtimeConfig carries only declared capabilities the runtime has data
   o.ip = IpAddr::parse("10.1.2.3");
   std::vector<PortMapping> ports = {{8080, 80, "tcp", ""}, {5353, 53, "udp", "127.0.0.1"}};
   json caps = capability_args(o, ports);
-  CHECK(caps["portMappings"] == json::parse(R"([{"hostPort":8080,"containerPort":80,"protocol":"tcp"},
+  CHECK(caps["portMappings"] ==
+        json::parse(R"([{"hostPort":8080,"containerPort":80,"protocol":"tcp"},
       {"hostPort":5353,"containerPort":53,"protocol":"udp","hostIP":"127.0.0.1"}])"));
   CHECK(caps["ips"] == json::array({"10.1.2.3"}));
   CHECK(caps["mac"] == "02:00:00:00:00:01");
   CHECK_FALSE(caps.contains("aliases"));
   CHECK(ports_from_capability_args(caps) == ports);
 
-  json entry = json::parse(R"({"type":"x","capabilities":{"portMappings":true,"mac":false,"bandwidth":true}})");
+  json entry = json::parse(
+      R"({"type":"x","capabilities":{"portMappings":true,"mac":false,"bandwidth":true}})");
   CHECK(runtime_config(entry, caps) == json({{"portMappings", caps["portMappings"]}}));
   CHECK(runtime_config(json::parse(R"({"type":"x"})"), caps).empty());
   // Declared but no data: left out, and no runtimeConfig key at all.
@@ -90,7 +92,8 @@ TEST_CASE("engine ADD runs the chain in order, passes results on, and caches the
   fake_plugin(bin.path, "first");
   fake_plugin(bin.path, "second");
   std::vector<Call> calls;
-  ExecFn exec = [&](const std::string& exe, const PluginCall& c, const std::string& input) -> Result<std::string> {
+  ExecFn exec = [&](const std::string& exe, const PluginCall& c,
+                    const std::string& input) -> Result<std::string> {
     calls.push_back({exe, c, json::parse(input)});
     if (c.command != "ADD") return std::string();
     json r = result_for(calls.size() == 1 ? "10.1.0.2/16" : "10.1.0.3/16");
@@ -100,8 +103,10 @@ TEST_CASE("engine ADD runs the chain in order, passes results on, and caches the
   Engine engine({bin.path}, cache.path, exec);
   auto list = parse_conflist(kList);
   REQUIRE(list);
-  RuntimeConf rt{"ctr1", "/run/netns/x", "eth0", cni_args_for("web-1"),
-                 json::parse(R"({"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}],"mac":"02:00:00:00:00:09"})")};
+  RuntimeConf rt{
+      "ctr1", "/run/netns/x", "eth0", cni_args_for("web-1"),
+      json::parse(
+          R"({"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}],"mac":"02:00:00:00:00:09"})")};
   auto r = engine.add(*list, rt);
   REQUIRE(r);
   REQUIRE(calls.size() == 2);
@@ -113,7 +118,8 @@ TEST_CASE("engine ADD runs the chain in order, passes results on, and caches the
   CHECK(calls[0].call.args == "IgnoreUnknown=1;K8S_POD_NAME=web-1");
   CHECK(calls[0].call.path == bin.path);
   CHECK_FALSE(calls[0].in.contains("prevResult"));
-  CHECK(calls[0].in["runtimeConfig"] == json::parse(R"({"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]})"));
+  CHECK(calls[0].in["runtimeConfig"] ==
+        json::parse(R"({"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]})"));
   CHECK(calls[1].in["prevResult"]["ips"][0]["address"] == "10.1.0.2/16");
   CHECK(calls[1].in["runtimeConfig"] == json({{"mac", "02:00:00:00:00:09"}}));
   CHECK((*r)["ips"][0]["address"] == "10.1.0.3/16");
@@ -157,9 +163,11 @@ TEST_CASE("engine errors: wrapped with plugin and network, ADD stops, DEL goes o
   fake_plugin(bin.path, "first");
   fake_plugin(bin.path, "second");
   std::vector<std::string> ran;
-  ExecFn exec = [&](const std::string& exe, const PluginCall& c, const std::string&) -> Result<std::string> {
+  ExecFn exec = [&](const std::string& exe, const PluginCall& c,
+                    const std::string&) -> Result<std::string> {
     ran.push_back(c.command + " " + exe.substr(exe.rfind('/') + 1));
-    if (exe.ends_with("/first")) return fail(Code::kRangeFull, "no IP addresses available", "range 10.1.0.0/30");
+    if (exe.ends_with("/first"))
+      return fail(Code::kRangeFull, "no IP addresses available", "range 10.1.0.0/30");
     if (c.command == "ADD") return result_for("10.1.0.2/16").dump();
     return fail(Code::kInternal, "second broke");
   };
@@ -169,7 +177,8 @@ TEST_CASE("engine errors: wrapped with plugin and network, ADD stops, DEL goes o
   auto r = engine.add(*list, rt);
   REQUIRE_FALSE(r);
   CHECK(r.error().code == Code::kRangeFull);
-  CHECK(r.error().msg == "plugin type=\"first\" name=\"web\" failed (add): no IP addresses available");
+  CHECK(r.error().msg ==
+        "plugin type=\"first\" name=\"web\" failed (add): no IP addresses available");
   CHECK(r.error().details == "range 10.1.0.0/30");
   CHECK(ran == std::vector<std::string>{"ADD first"});
   struct stat st;
@@ -183,7 +192,8 @@ TEST_CASE("engine errors: wrapped with plugin and network, ADD stops, DEL goes o
   CHECK(d.error().details.find("failed (del): no IP addresses available") != std::string::npos);
 
   // A plugin that is not installed.
-  auto missing = parse_conflist(R"({"cniVersion":"1.1.0","name":"web","plugins":[{"type":"nope"}]})");
+  auto missing =
+      parse_conflist(R"({"cniVersion":"1.1.0","name":"web","plugins":[{"type":"nope"}]})");
   auto m = engine.add(*missing, rt);
   REQUIRE_FALSE(m);
   CHECK(m.error().msg.find("plugin type=\"nope\" name=\"web\" failed (add)") == 0);
@@ -194,7 +204,8 @@ TEST_CASE("engine GC sends the valid attachments under both keys, only from 1.1.
   fake_plugin(bin.path, "first");
   fake_plugin(bin.path, "second");
   std::vector<Call> calls;
-  ExecFn exec = [&](const std::string& exe, const PluginCall& c, const std::string& input) -> Result<std::string> {
+  ExecFn exec = [&](const std::string& exe, const PluginCall& c,
+                    const std::string& input) -> Result<std::string> {
     calls.push_back({exe, c, json::parse(input)});
     return std::string();
   };
@@ -215,8 +226,14 @@ TEST_CASE("engine GC sends the valid attachments under both keys, only from 1.1.
 }
 
 TEST_CASE("cache entries round-trip; bare results and base64 edge cases") {
-  CacheEntry e{"c1", "{\"x\":1}\n", "eth1", "net-a", "/proc/1/ns/net", {{"IgnoreUnknown", "1"}},
-               json::object(), result_for("10.1.0.9/16")};
+  CacheEntry e{"c1",
+               "{\"x\":1}\n",
+               "eth1",
+               "net-a",
+               "/proc/1/ns/net",
+               {{"IgnoreUnknown", "1"}},
+               json::object(),
+               result_for("10.1.0.9/16")};
   auto back = cache_from_json(cache_to_json(e));
   REQUIRE(back);
   CHECK(back->config == e.config);
@@ -227,7 +244,8 @@ TEST_CASE("cache entries round-trip; bare results and base64 edge cases") {
   REQUIRE(bare);
   CHECK(bare->config.empty());
   CHECK(bare->result["ips"][0]["address"] == "10.1.0.9/16");
-  for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)})
+  for (const std::string& s :
+       std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)})
     CHECK(*base64_decode(base64_encode(s)) == s);
   CHECK(base64_encode("hello") == "aGVsbG8=");
   CHECK_FALSE(base64_decode("a==="));
