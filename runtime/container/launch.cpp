@@ -1,0 +1,210 @@
+#include "runtime/container/launch.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "core/scope_exit.h"
+#include "runtime/container/clock.h"
+#include "runtime/container/etc_files.h"
+#include "runtime/container/id.h"
+#include "runtime/container/netns_file.h"
+#include "runtime/process/proc.h"
+
+namespace berth::runtime {
+namespace {
+
+bool uses_plugins(const std::string& mode) {
+  return mode != "host" && mode != "none" && !mode.starts_with("container:");
+}
+
+Result<> mkdir_p(const std::string& path, mode_t mode) {
+  for (size_t pos = 1; pos != std::string::npos;) {
+    pos = path.find('/', pos + 1);
+    std::string cur = path.substr(0, pos);
+    if (::mkdir(cur.c_str(), mode) != 0 && errno != EEXIST)
+      return fail_errno(Code::kIo, "create directory `" + cur + "`", errno);
+  }
+  return {};
+}
+
+NetAttachment to_record(const net::Attachment& a, const std::vector<std::string>& aliases) {
+  NetAttachment r;
+  r.network = a.network;
+  r.ifname = a.ifname;
+  for (const auto& p : a.addresses) {
+    if (p.addr.is_v4() && r.ip.empty()) r.ip = p.addr.str(), r.prefix_len = p.len;
+    if (!p.addr.is_v4() && r.ipv6.empty()) r.ipv6 = p.addr.str(), r.ipv6_prefix_len = p.len;
+  }
+  for (const auto& g : a.gateways) {
+    if (g.is_v4() && r.gateway.empty()) r.gateway = g.str();
+    if (!g.is_v4() && r.ipv6_gateway.empty()) r.ipv6_gateway = g.str();
+  }
+  r.mac = a.mac;
+  r.aliases = aliases;
+  r.ports = a.ports;
+  return r;
+}
+
+// The network namespace the container's process joins: its own (made here), another
+// container's, or none at all (host). Returns the path ("" for host).
+Result<std::string> netns_for(Runtime& rt, Container& c) {
+  const std::string& mode = c.config.network;
+  if (mode == "host") return std::string();
+  if (mode.starts_with("container:")) {
+    std::string other_id = mode.substr(10);
+    auto other = rt.store.load(other_id);
+    if (!other || !is_active(other->state.status) || other->state.pid <= 0)
+      return fail(Code::kInvalidConfig, "cannot join the network of container `" + other_id.substr(0, 12) +
+                                            "`: it is not running");
+    if (!other->state.netns.empty()) return other->state.netns;
+    if (other->config.network == "host") return std::string();
+    return "/proc/" + std::to_string(other->state.pid) + "/ns/net";
+  }
+  std::string path = rt.store.netns_path(c.id);
+  BERTH_TRY(remove_netns_file(path));  // a leftover of a crash
+  BERTH_TRY(create_netns_file(path));
+  c.state.netns = path;
+  return path;
+}
+
+Result<std::vector<BindMount>> binds_for(Runtime& rt, const Container& c, const EtcFiles& files) {
+  std::vector<BindMount> binds = {{files.hosts, "/etc/hosts", false},
+                                  {files.hostname, "/etc/hostname", false},
+                                  {files.resolv_conf, "/etc/resolv.conf", false}};
+  for (const auto& v : c.config.volumes) {
+    std::string source = v.source;
+    if (source[0] != '/') source = rt.store.root() + "/volumes/" + source + "/_data";
+    struct stat st{};
+    // As Docker: a missing host path becomes a new directory.
+    if (::stat(source.c_str(), &st) != 0) BERTH_TRY(mkdir_p(source, 0755));
+    binds.push_back({source, v.target, v.read_only});
+  }
+  return binds;
+}
+
+}  // namespace
+
+std::string container_hostname(const Container& c) {
+  if (!c.config.hostname.empty()) return c.config.hostname;
+  if (c.config.network == "host") {
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof buf - 1) == 0) return buf;
+  }
+  return short_id(c.id);
+}
+
+std::vector<std::string> container_env(const Container& c, const std::string& hostname) {
+  std::vector<std::string> env;
+  auto has = [&](const char* key) {
+    std::string k = std::string(key) + "=";
+    for (const auto& e : c.config.env)
+      if (e.starts_with(k)) return true;
+    return false;
+  };
+  if (!has("PATH")) env.push_back("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  if (!has("HOSTNAME")) env.push_back("HOSTNAME=" + hostname);
+  env.insert(env.end(), c.config.env.begin(), c.config.env.end());
+  if (c.config.tty && !has("TERM")) env.push_back("TERM=xterm");
+  if (!has("HOME")) env.push_back("HOME=/root");
+  return env;
+}
+
+Result<Launched> launch(Runtime& rt, Container& c, const LaunchIo& io) {
+  const ContainerConfig& cfg = c.config;
+  const std::string dir = rt.store.dir(c.id);
+  struct stat st{};
+  if (::stat((c.image_dir + "/rootfs").c_str(), &st) != 0)
+    return fail(Code::kUnknownContainer, "the image `" + cfg.image + "` of this container is gone");
+  for (const char* sub : {"/upper", "/work", "/merged"}) BERTH_TRY(mkdir_p(dir + sub, 0755));
+
+  std::string netns_path = BERTH_TRY(netns_for(rt, c));
+  ScopeExit undo_net([&] { (void)teardown(rt, c); });
+  UniqueFd netns_fd;
+  if (!netns_path.empty()) {
+    netns_fd.reset(::open(netns_path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!netns_fd.valid()) return fail_errno(Code::kNetns, "open `" + netns_path + "`", errno);
+  }
+  if (uses_plugins(cfg.network)) {
+    auto nets = rt.networks();
+    std::string network = cfg.network;
+    if (network == "bridge") network = BERTH_TRY(nets.ensure_default()).name;
+    net::AttachOptions opts;
+    opts.ports = cfg.ports;
+    if (!cfg.ip.empty()) opts.ip = IpAddr::parse(cfg.ip);
+    opts.mac = cfg.mac;
+    opts.container_name = c.name;
+    // As in Docker, names resolve on user-defined networks only.
+    if (cfg.network != "bridge") {
+      opts.aliases = cfg.aliases;
+      opts.aliases.insert(opts.aliases.begin(), c.name);
+    }
+    auto att = nets.attach(c.id, netns_path, network, opts);
+    if (!att) return std::unexpected(att.error().wrap("attach to network `" + network + "`"));
+    c.state.networks.push_back(to_record(*att, opts.aliases));
+  }
+
+  const std::string hostname = container_hostname(c);
+  EtcFiles files = BERTH_TRY(write_etc_files(dir, c, hostname));
+  Cgroup cg(rt.cgroups, c.id);
+  BERTH_TRY(cg.create(cfg.limits));
+
+  InitSpec spec;
+  spec.argv = cfg.cmd;
+  spec.env = container_env(c, hostname);
+  spec.workdir = cfg.workdir.empty() ? "/" : cfg.workdir;
+  spec.hostname = hostname;
+  spec.netns_fd = netns_fd.get();
+  spec.rootfs = {c.image_dir + "/rootfs", dir + "/upper", dir + "/work", dir + "/merged",
+                 BERTH_TRY(binds_for(rt, c, files))};
+  UniqueFd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  int out[2], err[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) return fail_errno(Code::kIo, "pipe", errno);
+  Launched l;
+  l.out.reset(out[0]);
+  UniqueFd out_w(out[1]);
+  if (::pipe2(err, O_CLOEXEC) != 0) return fail_errno(Code::kIo, "pipe", errno);
+  l.err.reset(err[0]);
+  UniqueFd err_w(err[1]);
+  spec.stdin_fd = io.stdin_fd >= 0 ? io.stdin_fd : devnull.get();
+  spec.stdout_fd = out_w.get();
+  spec.stderr_fd = err_w.get();
+
+  l.init = BERTH_TRY(spawn_init(spec, [&](pid_t pid) { return cg.add(pid); }));
+  c.state.status = Status::kRunning;
+  c.state.pid = l.init.pid;
+  c.state.pid_start = process_start_time(l.init.pid).value_or(0);
+  c.state.started_at = now_rfc3339();
+  c.state.finished_at.clear();
+  c.state.exit_code = 0;
+  c.state.oom_killed = false;
+  c.state.error.clear();
+  undo_net.dismiss();
+  return l;
+}
+
+Result<> teardown(Runtime& rt, Container& c) {
+  Result<> first;
+  auto keep = [&](Result<> r) {
+    if (!r && first) first = r;
+  };
+  if (!c.state.networks.empty()) {
+    auto nets = rt.networks();
+    std::vector<NetAttachment> failed;
+    for (auto it = c.state.networks.rbegin(); it != c.state.networks.rend(); ++it) {
+      auto r = nets.detach(c.id, c.state.netns, it->network, it->ifname);
+      if (!r) failed.insert(failed.begin(), *it);
+      keep(r);
+    }
+    c.state.networks = failed;
+  }
+  if (c.state.netns == rt.store.netns_path(c.id) || c.state.netns.empty())
+    keep(remove_netns_file(rt.store.netns_path(c.id)));
+  c.state.netns.clear();
+  keep(Cgroup(rt.cgroups, c.id).destroy());
+  return first;
+}
+
+}  // namespace berth::runtime

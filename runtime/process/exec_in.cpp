@@ -1,0 +1,108 @@
+#include "runtime/process/exec_in.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "core/fd.h"
+#include "runtime/cgroup/limits.h"
+#include "runtime/process/caps.h"
+#include "runtime/process/child_report.h"
+#include "runtime/process/proc.h"
+#include "runtime/process/spawn.h"
+
+namespace berth::runtime {
+namespace {
+
+// Join order: mnt last, because after it /proc/<pid>/ns paths would mean nothing (the
+// descriptors are opened up front anyway) and the root changes with it.
+constexpr std::pair<const char*, int> kNamespaces[] = {
+    {"cgroup", CLONE_NEWCGROUP}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},
+    {"net", CLONE_NEWNET},       {"pid", CLONE_NEWPID}, {"mnt", CLONE_NEWNS}};
+
+int wait_status(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return 255;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// In the first child: joins everything, forks the command into the pid namespace and
+// passes its status on. Never returns.
+[[noreturn]] void enter(const ExecSpec& s, std::vector<UniqueFd>& ns, int report) {
+  for (const auto& dir : s.cgroups) {
+    if (auto r = write_cgroup_file(dir, "cgroup.procs", std::to_string(::getpid())); !r) {
+      report_child_error(report, r.error());
+      _exit(125);
+    }
+  }
+  for (size_t i = 0; i < ns.size(); ++i) {
+    if (ns[i].valid() && ::setns(ns[i].get(), kNamespaces[i].second) != 0) {
+      report_child_error(report, Error{Code::kInternal, std::string("join the container's ") +
+                                                            kNamespaces[i].first + " namespace: " +
+                                                            std::strerror(errno), {}});
+      _exit(125);
+    }
+  }
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    report_child_error(report, Error{Code::kInternal, "fork into the container: " + std::string(std::strerror(errno)), {}});
+    _exit(125);
+  }
+  if (pid == 0) {
+    reset_signals();
+    Result<> r;
+    if (::chdir(s.workdir.c_str()) != 0) r = fail_errno(Code::kIo, "chdir to `" + s.workdir + "`", errno);
+    if (r) r = restrict_capabilities();
+    Error e = r ? exec_command(s.argv, s.env) : r.error();
+    report_child_error(report, e);
+    _exit(125);
+  }
+  ::close(report);
+  _exit(wait_status(pid));
+}
+
+}  // namespace
+
+Result<int> exec_in(const ExecSpec& s) {
+  std::vector<UniqueFd> ns;
+  for (const auto& [name, flag] : kNamespaces) {
+    std::string path = "/proc/" + std::to_string(s.pid) + "/ns/" + name;
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid() && errno != ENOENT)
+      return fail_errno(Code::kUnknownContainer, "open `" + path + "`", errno);
+    ns.push_back(std::move(fd));
+  }
+  // The descriptors were opened from the right process only if it is still the same one.
+  if (!process_alive(s.pid, s.pid_start)) return fail(Code::kInvalidConfig, "the container is not running");
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) return fail_errno(Code::kIo, "pipe", errno);
+  UniqueFd report_r(report[0]), report_w(report[1]);
+  UniqueFd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  // Like system(3): the terminal's ^C is for the command, not for us.
+  struct sigaction ign{}, old_int{}, old_quit{};
+  ign.sa_handler = SIG_IGN;
+  ::sigaction(SIGINT, &ign, &old_int);
+  ::sigaction(SIGQUIT, &ign, &old_quit);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    report_r.reset();
+    if (!s.keep_stdin) ::dup2(devnull.get(), 0);
+    enter(s, ns, report_w.get());
+  }
+  report_w.reset();
+  Result<> started = pid < 0 ? fail_errno(Code::kInternal, "fork", errno) : read_child_report(report_r.get());
+  int status = pid > 0 ? wait_status(pid) : 255;
+  ::sigaction(SIGINT, &old_int, nullptr);
+  ::sigaction(SIGQUIT, &old_quit, nullptr);
+  if (!started) return std::unexpected(started.error());
+  return status;
+}
+
+}  // namespace berth::runtime

@@ -1,0 +1,167 @@
+#include "runtime/process/spawn.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+#include <linux/close_range.h>
+#include <sys/syscall.h>
+
+#include "runtime/process/caps.h"
+#include "runtime/process/child_report.h"
+
+namespace berth::runtime {
+namespace {
+
+struct ChildArgs {
+  const InitSpec* spec;
+  int sync_fd;    // read end: one byte = placed in the cgroups, go on
+  int report_fd;  // write end, close-on-exec
+};
+
+Result<> mkdir_p(const std::string& dir) {
+  for (size_t pos = 1; pos != std::string::npos;) {
+    pos = dir.find('/', pos + 1);
+    std::string cur = dir.substr(0, pos);
+    if (::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST)
+      return fail_errno(Code::kIo, "create working directory `" + dir + "`", errno);
+  }
+  return {};
+}
+
+Result<> setup(const InitSpec& s) {
+  reset_signals();
+  // After the parent placed us: the cgroup namespace's root becomes our own cgroup.
+  if (::unshare(CLONE_NEWCGROUP) != 0 && errno != EINVAL)
+    return fail_errno(Code::kInternal, "create cgroup namespace", errno);
+  if (s.netns_fd >= 0 && ::setns(s.netns_fd, CLONE_NEWNET) != 0)
+    return fail_errno(Code::kNetns, "join the network namespace", errno);
+  if (!s.hostname.empty() && ::sethostname(s.hostname.data(), s.hostname.size()) != 0)
+    return fail_errno(Code::kInternal, "set hostname `" + s.hostname + "`", errno);
+  BERTH_TRY(setup_rootfs(s.rootfs));
+  if (s.workdir != "/") BERTH_TRY(mkdir_p(s.workdir));
+  if (::chdir(s.workdir.c_str()) != 0)
+    return fail_errno(Code::kIo, "chdir to `" + s.workdir + "`", errno);
+  int fds[3] = {s.stdin_fd, s.stdout_fd, s.stderr_fd};
+  for (int i = 0; i < 3; ++i)
+    if (fds[i] >= 0 && fds[i] != i && ::dup2(fds[i], i) < 0)
+      return fail_errno(Code::kIo, "set up standard streams", errno);
+  // Nothing of the runtime's may leak into the container.
+  ::syscall(SYS_close_range, 3, UINT_MAX, CLOSE_RANGE_CLOEXEC);
+  ::setsid();
+  ::umask(022);
+  BERTH_TRY(restrict_capabilities());
+  return {};
+}
+
+int child_main(void* arg) {
+  auto* a = static_cast<ChildArgs*>(arg);
+  char go = 0;
+  if (::read(a->sync_fd, &go, 1) != 1) _exit(125);  // the parent gave up on us
+  ::close(a->sync_fd);
+  auto r = setup(*a->spec);
+  Error e = r ? exec_command(a->spec->argv, a->spec->env) : r.error();
+  report_child_error(a->report_fd, e);
+  _exit(125);
+}
+
+}  // namespace
+
+void reset_signals() {
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    struct sigaction sa{};
+    if (sigaction(sig, nullptr, &sa) == 0 && sa.sa_handler == SIG_IGN) signal(sig, SIG_DFL);
+  }
+}
+
+Error exec_command(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+  if (argv.empty()) return Error{Code::kInvalidConfig, "no command specified", {}};
+  std::vector<char*> args, envp;
+  for (const auto& s : argv) args.push_back(const_cast<char*>(s.c_str()));
+  args.push_back(nullptr);
+  std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  for (const auto& e : env) {
+    envp.push_back(const_cast<char*>(e.c_str()));
+    if (e.starts_with("PATH=")) path = e.substr(5);
+  }
+  envp.push_back(nullptr);
+  const std::string& cmd = argv[0];
+  auto failed = [&](int err) {
+    Code code = err == ENOENT || err == ENOTDIR ? kCommandNotFound : kCannotInvoke;
+    return Error{code, "exec `" + cmd + "`: " + std::strerror(err), {}};
+  };
+  if (cmd.find('/') != std::string::npos) {
+    ::execve(cmd.c_str(), args.data(), envp.data());
+    return failed(errno);
+  }
+  int last = ENOENT;
+  for (size_t start = 0;;) {
+    size_t colon = path.find(':', start);
+    std::string dir = path.substr(start, colon == std::string::npos ? colon : colon - start);
+    std::string full = (dir.empty() ? "." : dir) + "/" + cmd;
+    ::execve(full.c_str(), args.data(), envp.data());
+    if (errno != ENOENT && errno != ENOTDIR) last = errno;
+    if (colon == std::string::npos) break;
+    start = colon + 1;
+  }
+  if (last == ENOENT)
+    return Error{kCommandNotFound, "exec `" + cmd + "`: executable file not found in $PATH", {}};
+  return failed(last);
+}
+
+Result<Spawned> spawn_init(const InitSpec& spec, const std::function<Result<>(pid_t)>& place) {
+  int sync[2], report[2];
+  if (::pipe2(sync, O_CLOEXEC) != 0) return fail_errno(Code::kIo, "pipe", errno);
+  UniqueFd sync_r(sync[0]), sync_w(sync[1]);
+  if (::pipe2(report, O_CLOEXEC) != 0) return fail_errno(Code::kIo, "pipe", errno);
+  UniqueFd report_r(report[0]), report_w(report[1]);
+
+  ChildArgs args{&spec, sync_r.get(), report_w.get()};
+  // The child gets a copy of this memory (no CLONE_VM), so a plain buffer is its stack.
+  std::vector<char> stack(1 << 20);
+  constexpr int kFlags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
+  pid_t pid = ::clone(child_main, stack.data() + stack.size(), kFlags, &args);
+  if (pid < 0) return fail_errno(Code::kInternal, "clone the container process", errno);
+  sync_r.reset();
+  report_w.reset();
+  auto reap = [pid] {
+    ::kill(pid, SIGKILL);
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+  };
+  UniqueFd pidfd(int(::syscall(SYS_pidfd_open, pid, 0)));
+  if (!pidfd.valid()) {
+    int err = errno;
+    reap();
+    return fail_errno(Code::kInternal, "pidfd_open", err);
+  }
+  if (auto r = place(pid); !r) {
+    reap();
+    return std::unexpected(r.error());
+  }
+  char go = 1;
+  if (::write(sync_w.get(), &go, 1) != 1) {
+    reap();
+    return fail_errno(Code::kInternal, "start the container process", errno);
+  }
+  sync_w.reset();
+  if (auto r = read_child_report(report_r.get()); !r) {
+    reap();
+    return std::unexpected(r.error());
+  }
+  return Spawned{pid, std::move(pidfd)};
+}
+
+}  // namespace berth::runtime

@@ -1,0 +1,50 @@
+// The container's first process: cloned into new pid, mount, uts and ipc namespaces, it
+// waits until the parent has put it into its cgroups, then enters its cgroup namespace
+// and network namespace, builds its rootfs, drops capabilities and execs the command.
+// Its failures before exec reach the parent with their message (child_report.h).
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/fd.h"
+#include "runtime/rootfs/mounts.h"
+
+namespace berth::runtime {
+
+struct InitSpec {
+  std::vector<std::string> argv;  // argv[0] is looked up in the container's PATH
+  std::vector<std::string> env;   // the whole environment (K=V)
+  std::string workdir = "/";      // created when missing, as Docker does
+  std::string hostname;
+  int netns_fd = -1;              // network namespace to join; -1: keep the caller's (host)
+  RootfsSpec rootfs;
+  int stdin_fd = -1;              // become 0, 1, 2 in the container
+  int stdout_fd = -1;
+  int stderr_fd = -1;
+};
+
+struct Spawned {
+  pid_t pid = 0;   // host pid of the container's init
+  UniqueFd pidfd;  // for waiting and signalling without pid-reuse races
+};
+
+// Clones the init. `place(pid)` runs in the parent while the child is still waiting
+// (cgroup placement); if it fails the child is killed. Returns once the command has been
+// exec'd, or the child's own error (code kCommandNotFound / kCannotInvoke for the exec).
+// The child is a child of the caller: the caller reaps it.
+[[nodiscard]] Result<Spawned> spawn_init(const InitSpec& spec,
+                                         const std::function<Result<>(pid_t)>& place);
+
+// Child side of spawn_init and of exec: execve(argv[0]) searched in env's PATH, with
+// Docker's wording for failures. Returns only on failure.
+Error exec_command(const std::vector<std::string>& argv, const std::vector<std::string>& env);
+
+// Resets the signal mask and every ignored signal to default (both survive execve).
+void reset_signals();
+
+}  // namespace berth::runtime
