@@ -2,8 +2,11 @@
 # One berth-bridge ADD under strace, inside a throwaway network + mount namespace (like
 # berth-bench). The first ADD creates the bridge and is not traced; the second is.
 # Usage: sudo bench/profile-add.sh [BIN_DIR [OUT_DIR]]   (defaults: build/bin, /tmp/berth-profile)
-# Writes OUT_DIR/add.strace (strace -f -tt -T of every syscall) and OUT_DIR/add.summary
-# (strace -c -f of another ADD), and prints the summary. Set IPAM=host-local to compare.
+# Writes OUT_DIR/add.strace (strace -f -tt -T of the syscalls that mark the phases: exec,
+# IPAM spawn and reap, netlink, files) and OUT_DIR/add.summary (strace -c -f of another
+# ADD), and prints the summary. Set IPAM=host-local to compare. strace inflates what it
+# traces (a traced vfork alone costs milliseconds), so read phases, not absolute times;
+# on a busy machine run it under `chrt -f 10`.
 set -eu
 BIN=$(realpath "${1:-build/bin}")
 OUT=${2:-/tmp/berth-profile}
@@ -32,7 +35,7 @@ exec unshare --net --mount --propagation private sh -eu -c '
       "$@"
   }
   echo "$conf" | add 1 "$BIN/berth-bridge" >/dev/null
-  echo "$conf" | add 2 strace -f -tt -T -o "$OUT/add.strace" "$BIN/berth-bridge" >/dev/null
+  echo "$conf" | add 2 strace -f -tt -T --seccomp-bpf -e trace=execve,clone,clone3,vfork,wait4,socket,sendmsg,recvmsg,openat,setns,write,exit_group -o "$OUT/add.strace" "$BIN/berth-bridge" >/dev/null
   echo "$conf" | add 3 strace -c -f -o "$OUT/add.summary" "$BIN/berth-bridge" >/dev/null
   cat "$OUT/add.summary"
   echo "full trace: $OUT/add.strace (IPAM: $IPAM)"
