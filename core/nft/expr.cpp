@@ -1,9 +1,10 @@
 #include "core/nft/expr.h"
 
-#include <linux/netfilter.h>
-#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <type_traits>
+
+#include "core/nft/netfilter.h"
 
 namespace berth::nft {
 namespace {
@@ -18,6 +19,12 @@ struct Overload : Fs... {
 };
 
 UniqueExpr alloc(const char* name) { return UniqueExpr(nftnl_expr_alloc(name)); }
+
+PayloadLoad ip_addr_payload(int family, bool source, uint32_t dreg) {
+  bool v4 = family == AF_INET;
+  uint32_t offset = v4 ? (source ? kIp4Saddr : kIp4Daddr) : (source ? kIp6Saddr : kIp6Daddr);
+  return PayloadLoad{NFT_PAYLOAD_NETWORK_HEADER, offset, v4 ? 4u : 16u, dreg};
+}
 
 }  // namespace
 
@@ -38,43 +45,44 @@ Result<UniqueExpr> to_nftnl(const Expr& e, uint32_t set_id) {
   UniqueExpr x = alloc(expr_name(e));
   if (!x) return fail(Code::kInternal, std::string("allocate nft expression ") + expr_name(e));
   nftnl_expr* p = x.get();
-  std::visit(Overload{
-                 [&](const MetaLoad& m) {
-                   nftnl_expr_set_u32(p, NFTNL_EXPR_META_KEY, m.key);
-                   nftnl_expr_set_u32(p, NFTNL_EXPR_META_DREG, m.dreg);
-                 },
-                 [&](const PayloadLoad& l) {
-                   nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_BASE, l.base);
-                   nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_OFFSET, l.offset);
-                   nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_LEN, l.len);
-                   nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_DREG, l.dreg);
-                 },
-                 [&](const Cmp& c) {
-                   nftnl_expr_set_u32(p, NFTNL_EXPR_CMP_SREG, c.sreg);
-                   nftnl_expr_set_u32(p, NFTNL_EXPR_CMP_OP, c.op);
-                   nftnl_expr_set(p, NFTNL_EXPR_CMP_DATA, c.data.data(), uint32_t(c.data.size()));
-                 },
-                 [&](const Bitwise& b) {
-                   nftnl_expr_set_u32(p, NFTNL_EXPR_BITWISE_SREG, b.reg);
-                   nftnl_expr_set_u32(p, NFTNL_EXPR_BITWISE_DREG, b.reg);
-                   nftnl_expr_set_u32(p, NFTNL_EXPR_BITWISE_LEN, uint32_t(b.mask.size()));
-                   nftnl_expr_set(p, NFTNL_EXPR_BITWISE_MASK, b.mask.data(), uint32_t(b.mask.size()));
-                   nftnl_expr_set(p, NFTNL_EXPR_BITWISE_XOR, b.xor_.data(), uint32_t(b.xor_.size()));
-                 },
-                 [&](const Lookup& l) {
-                   nftnl_expr_set_u32(p, NFTNL_EXPR_LOOKUP_SREG, l.sreg);
-                   nftnl_expr_set_str(p, NFTNL_EXPR_LOOKUP_SET, l.set.c_str());
-                   // The kernel resolves the name first and falls back to the id, which
-                   // is how a rule can refer to a set created earlier in its own batch.
-                   if (set_id != 0) nftnl_expr_set_u32(p, NFTNL_EXPR_LOOKUP_SET_ID, set_id);
-                 },
-                 [&](const Verdict& v) {
-                   nftnl_expr_set_u32(p, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-                   nftnl_expr_set_u32(p, NFTNL_EXPR_IMM_VERDICT, uint32_t(v.code));
-                 },
-                 [&](const Masquerade&) {},
-             },
-             e);
+  std::visit(
+      Overload{
+          [&](const MetaLoad& m) {
+            nftnl_expr_set_u32(p, NFTNL_EXPR_META_KEY, m.key);
+            nftnl_expr_set_u32(p, NFTNL_EXPR_META_DREG, m.dreg);
+          },
+          [&](const PayloadLoad& l) {
+            nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_BASE, l.base);
+            nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_OFFSET, l.offset);
+            nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_LEN, l.len);
+            nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_DREG, l.dreg);
+          },
+          [&](const Cmp& c) {
+            nftnl_expr_set_u32(p, NFTNL_EXPR_CMP_SREG, c.sreg);
+            nftnl_expr_set_u32(p, NFTNL_EXPR_CMP_OP, c.op);
+            nftnl_expr_set(p, NFTNL_EXPR_CMP_DATA, c.data.data(), uint32_t(c.data.size()));
+          },
+          [&](const Bitwise& b) {
+            nftnl_expr_set_u32(p, NFTNL_EXPR_BITWISE_SREG, b.reg);
+            nftnl_expr_set_u32(p, NFTNL_EXPR_BITWISE_DREG, b.reg);
+            nftnl_expr_set_u32(p, NFTNL_EXPR_BITWISE_LEN, uint32_t(b.mask.size()));
+            nftnl_expr_set(p, NFTNL_EXPR_BITWISE_MASK, b.mask.data(), uint32_t(b.mask.size()));
+            nftnl_expr_set(p, NFTNL_EXPR_BITWISE_XOR, b.xor_.data(), uint32_t(b.xor_.size()));
+          },
+          [&](const Lookup& l) {
+            nftnl_expr_set_u32(p, NFTNL_EXPR_LOOKUP_SREG, l.sreg);
+            nftnl_expr_set_str(p, NFTNL_EXPR_LOOKUP_SET, l.set.c_str());
+            // The kernel resolves the name first and falls back to the id, which
+            // is how a rule can refer to a set created earlier in its own batch.
+            if (set_id != 0) nftnl_expr_set_u32(p, NFTNL_EXPR_LOOKUP_SET_ID, set_id);
+          },
+          [&](const Verdict& v) {
+            nftnl_expr_set_u32(p, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+            nftnl_expr_set_u32(p, NFTNL_EXPR_IMM_VERDICT, uint32_t(v.code));
+          },
+          [&](const Masquerade&) {},
+      },
+      e);
   return x;
 }
 
@@ -84,29 +92,26 @@ Rule match_nfproto(uint8_t nfproto) {
 }
 
 Expr load_ip_addr(int family, bool source, uint32_t dreg) {
-  bool v4 = family == AF_INET;
-  uint32_t offset = v4 ? (source ? kIp4Saddr : kIp4Daddr) : (source ? kIp6Saddr : kIp6Daddr);
-  return PayloadLoad{NFT_PAYLOAD_NETWORK_HEADER, offset, v4 ? 4u : 16u, dreg};
+  return ip_addr_payload(family, source, dreg);
 }
 
 Rule match_daddr_prefix(int family, const uint8_t* addr, int len) {
   bool v4 = family == AF_INET;
-  Rule r = match_nfproto(v4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
-  auto load = std::get<PayloadLoad>(load_ip_addr(family, false));
+  PayloadLoad load = ip_addr_payload(family, false, NFT_REG_1);
+  Rule tail;
   if (len % 8 == 0) {
     // Whole bytes: load only the prefix bytes and compare them (what nft emits).
     load.len = uint32_t(len / 8);
-    r.push_back(load);
-    r.push_back(Cmp{NFT_REG_1, NFT_CMP_EQ, Bytes(addr, addr + len / 8)});
-    return r;
+    tail = {load, Cmp{NFT_REG_1, NFT_CMP_EQ, Bytes(addr, addr + len / 8)}};
+  } else {
+    // Partial byte: load the whole address, mask it, compare with the masked prefix.
+    Bytes mask(load.len, 0), want(load.len, 0);
+    for (int i = 0; i < len; ++i) mask[size_t(i / 8)] |= uint8_t(0x80 >> (i % 8));
+    for (size_t i = 0; i < want.size(); ++i) want[i] = addr[i] & mask[i];
+    tail = {load, Bitwise{NFT_REG_1, mask, Bytes(load.len, 0)}, Cmp{NFT_REG_1, NFT_CMP_EQ, want}};
   }
-  // Partial byte: load the whole address, mask it, compare with the masked prefix.
-  Bytes mask(load.len, 0), want(load.len, 0);
-  for (int i = 0; i < len; ++i) mask[size_t(i / 8)] |= uint8_t(0x80 >> (i % 8));
-  for (size_t i = 0; i < want.size(); ++i) want[i] = addr[i] & mask[i];
-  r.push_back(load);
-  r.push_back(Bitwise{NFT_REG_1, mask, Bytes(load.len, 0)});
-  r.push_back(Cmp{NFT_REG_1, NFT_CMP_EQ, want});
+  Rule r = match_nfproto(v4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
+  r.insert(r.end(), tail.begin(), tail.end());
   return r;
 }
 

@@ -25,8 +25,7 @@ struct Deleter {
 };
 }  // namespace detail
 
-using UniqueMnlSocket =
-    std::unique_ptr<mnl_socket, detail::Deleter<mnl_socket, mnl_socket_close>>;
+using UniqueMnlSocket = std::unique_ptr<mnl_socket, detail::Deleter<mnl_socket, mnl_socket_close>>;
 using UniqueTable = std::unique_ptr<nftnl_table, detail::Deleter<nftnl_table, nftnl_table_free>>;
 using UniqueChain = std::unique_ptr<nftnl_chain, detail::Deleter<nftnl_chain, nftnl_chain_free>>;
 using UniqueSet = std::unique_ptr<nftnl_set, detail::Deleter<nftnl_set, nftnl_set_free>>;
@@ -36,8 +35,5 @@ using UniqueRule = std::unique_ptr<nftnl_rule, detail::Deleter<nftnl_rule, nftnl
 using UniqueExpr = std::unique_ptr<nftnl_expr, detail::Deleter<nftnl_expr, nftnl_expr_free>>;
 using UniqueUdataBuf =
     std::unique_ptr<nftnl_udata_buf, detail::Deleter<nftnl_udata_buf, nftnl_udata_buf_free>>;
-using UniqueSetElemsIter =
-    std::unique_ptr<nftnl_set_elems_iter,
-                    detail::Deleter<nftnl_set_elems_iter, nftnl_set_elems_iter_destroy>>;
 
 }  // namespace berth::nft

@@ -1,0 +1,41 @@
+// Set elements with an owner tag. Every element berth adds carries the tag of the
+// attachment that needs it (an opaque caller string such as "<network> <hash>"), so DEL
+// and GC find a container's elements without knowing its addresses. The tag is stored in
+// the element's userdata the way `nft` stores an element comment, so `nft list` shows it
+// as `comment "<tag>"`.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "core/nft/expr.h"
+
+namespace berth::nft {
+
+class Socket;
+
+inline constexpr size_t kMaxTagLen = 200;
+
+struct Element {
+  Bytes key;        // the set key exactly as the kernel stores it
+  std::string tag;  // owner; empty = none
+  bool operator==(const Element&) const = default;
+};
+
+// The userdata bytes for `tag`. Code 7 when the tag is empty, longer than kMaxTagLen or
+// contains a NUL byte.
+[[nodiscard]] Result<Bytes> encode_tag(std::string_view tag);
+// The tag in element userdata; nullopt when the userdata holds none (an element someone
+// else added, or a malformed record).
+[[nodiscard]] std::optional<std::string> decode_tag(std::span<const uint8_t> userdata);
+
+// Dumps the elements of `set` in `table`; an empty list when the table or set is absent.
+[[nodiscard]] Result<std::vector<Element>> dump_elements(Socket& sock, const std::string& table,
+                                                         uint32_t family, const std::string& set);
+
+}  // namespace berth::nft
