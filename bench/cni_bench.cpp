@@ -3,6 +3,7 @@
 // network and mount namespaces), makes N container namespaces up front, then for each
 // suite execs ADD for containers 1..N and DEL for all of them, timing every exec and
 // recording each plugin process's peak RSS. See README.md.
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -241,6 +242,9 @@ int run(const Options& o) {
     std::fprintf(stderr, "berth-bench: warning: the machine is busy (load average %s); timings will be noisy\n",
                  ctx.load_before.c_str());
 
+  // Every forked plugin starts out charged with the anonymous pages it copies from us:
+  // hand freed heap back to the kernel before each round to keep that small.
+  malloc_trim(0);
   // Each round runs both suites back to back; the suite that goes first alternates.
   std::vector<RawSample> raw;
   for (int r = 0; r < o.rounds; ++r) {
@@ -248,9 +252,11 @@ int run(const Options& o) {
       run_round(berth, ref, o, netns, r, raw);
     else
       run_round(ref, berth, o, netns, r, raw);
+    malloc_trim(0);
   }
 
   ctx.load_after = load_average();
+  malloc_trim(0);
   measure_floor(ctx);  // after the runs, when the benchmark holds the most memory
 
   if (!o.raw.empty()) {
