@@ -1,1 +1,1 @@
-list(APPEND BERTH_NETNS_SOURCES bridge_test.cpp bridge_errors_test.cpp)
+list(APPEND BERTH_NETNS_SOURCES bridge_test.cpp bridge_errors_test.cpp bridge_masq_test.cpp)
