@@ -9,7 +9,9 @@ packages=(
   libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev catch2 libcli11-dev
   iproute2 nftables iputils-ping procps util-linux python3 busybox-static
-  containernetworking-plugins
+  containernetworking-plugins iptables
+  # real CNI clients for the conformance tests: libcni and go-cni (built offline), podman
+  golang-go golang-github-appc-cni-dev golang-github-containerd-go-cni-dev podman runc
 )
 missing=()
 for p in "${packages[@]}"; do
