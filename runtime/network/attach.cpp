@@ -1,9 +1,9 @@
 // Networks: attaching containers (CNI ADD/DEL through the engine) and reading back who is
 // attached, from the result cache.
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <tuple>
+
+#include <spdlog/spdlog.h>
 
 #include "core/cni/names.h"
 #include "runtime/network/attachment.h"

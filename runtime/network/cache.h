@@ -3,11 +3,12 @@
 // after each other. The cache is also berth's record of which containers use a network.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 

@@ -1,9 +1,9 @@
 #include "runtime/network/commands.h"
 
+#include <memory>
+
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
-
-#include <memory>
 
 #include "runtime/network/inspect_json.h"
 

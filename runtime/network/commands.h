@@ -2,8 +2,9 @@
 // `network` subcommand the container side creates (it adds connect/disconnect itself).
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <functional>
+
+#include <CLI/CLI.hpp>
 
 #include "runtime/network/network.h"
 

@@ -3,9 +3,10 @@
 // version the runtime speaks to every plugin of the list.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 

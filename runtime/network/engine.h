@@ -4,9 +4,10 @@
 // calling thread's network namespace (the host's).
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "runtime/network/conflist.h"

@@ -1,8 +1,9 @@
 // The JSON `berth network inspect` prints for one network, shaped like Docker's.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "runtime/network/network.h"
 

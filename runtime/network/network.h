@@ -7,11 +7,12 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "core/ip.h"
@@ -24,10 +25,10 @@ struct Paths {
   std::string config_dir = "/etc/berth/net.d";   // <name>.conflist, one per network
   std::string state_dir = "/var/lib/berth/net";  // runtime-side network state (locks, attachments)
   std::string cache_dir = "/var/lib/cni";        // libcni-compatible results/<net>-<id>-<ifname>
-  std::vector<std::string>
-      plugin_dirs;  // CNI_PATH; empty: next to the berth binary, /opt/cni/bin, /usr/lib/cni
-  std::string
-      ipam_data_dir;  // berth-ipam `dataDir`; "": the plugin's default (/var/lib/cni/networks)
+  // CNI_PATH; empty: next to the berth binary, /opt/cni/bin, /usr/lib/cni.
+  std::vector<std::string> plugin_dirs;
+  // berth-ipam's `dataDir` in new conflists; "": the plugin's default (/var/lib/cni/networks).
+  std::string ipam_data_dir;
 };
 
 // The default network every `berth run` joins unless told otherwise, and its Linux bridge.

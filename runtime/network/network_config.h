@@ -2,9 +2,10 @@
 // with berth-ipam ranges), and the NetworkInfo `network ls/inspect` read from it. Pure.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "runtime/network/network.h"

@@ -3,10 +3,11 @@
 // capabilities the entry declares and the runtime has data for. Pure.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "runtime/network/conflist.h"
 #include "runtime/network/network.h"

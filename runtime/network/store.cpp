@@ -1,10 +1,11 @@
 #include "runtime/network/store.h"
 
-#include <spdlog/spdlog.h>
 #include <sys/random.h>
 
 #include <algorithm>
 #include <filesystem>
+
+#include <spdlog/spdlog.h>
 
 #include "core/cni/names.h"
 #include "runtime/network/files.h"

@@ -2,8 +2,9 @@
 // what they print on stdout and their exit status.
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <cstdio>
+
+#include <catch2/catch.hpp>
 
 #include "runtime/network/commands.h"
 #include "tests/netns/runtime_net_helpers.h"

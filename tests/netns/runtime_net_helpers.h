@@ -5,8 +5,9 @@
 #include <sys/stat.h>
 
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "runtime/network/network.h"
 #include "tests/netns/fixture.h"

@@ -3,9 +3,10 @@
 // errors, and the libcni-shaped result cache.
 #include <sys/stat.h>
 
-#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
+
+#include <catch2/catch.hpp>
 
 #include "runtime/network/base64.h"
 #include "runtime/network/cache.h"
