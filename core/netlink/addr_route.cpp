@@ -67,7 +67,10 @@ Result<std::vector<Prefix>> list_addresses(const Socket& s, int index, bool all)
   return out;
 }
 
-Result<> add_route(const Socket& s, const RouteSpec& r) {
+namespace {
+
+// 1 added, 0 already there (only when exist_ok), or an error.
+Result<bool> add_route_impl(const Socket& s, const RouteSpec& r, bool exist_ok) {
   RoutePtr route(rtnl_route_alloc());
   auto dst = to_nl(r.dst.network(), r.dst.len);
   rtnl_route_set_family(route.get(), r.dst.addr.family());
@@ -85,10 +88,20 @@ Result<> add_route(const Socket& s, const RouteSpec& r) {
     rtnl_route_nh_set_gateway(nh, gw.get());
   }
   rtnl_route_add_nexthop(route.get(), nh);  // the route owns nh from here on
-  if (int err = rtnl_route_add(s.get(), route.get(), NLM_F_EXCL); err < 0)
-    return nl_fail("add route `" + r.dst.str() + (r.gw ? " via " + r.gw->str() : "") + "`", err);
+  int err = rtnl_route_add(s.get(), route.get(), NLM_F_EXCL);
+  if (err == -NLE_EXIST && exist_ok) return false;
+  if (err < 0) return nl_fail("add route `" + r.dst.str() + (r.gw ? " via " + r.gw->str() : "") + "`", err);
+  return true;
+}
+
+}  // namespace
+
+Result<> add_route(const Socket& s, const RouteSpec& r) {
+  BERTH_TRY(add_route_impl(s, r, false));
   return {};
 }
+
+Result<bool> add_route_if_absent(const Socket& s, const RouteSpec& r) { return add_route_impl(s, r, true); }
 
 Result<std::vector<RouteSpec>> list_routes(const Socket& s, int oif) {
   auto cache = BERTH_TRY(

@@ -28,6 +28,9 @@ struct RouteSpec {
 };
 // Adds the route (fails with code 100 when an identical route exists: EEXIST).
 [[nodiscard]] Result<> add_route(const Socket& s, const RouteSpec& r);
+// The same, but a route to the same destination in the same table already there (e.g. a
+// default route another network owns) is not an error: returns false and changes nothing.
+[[nodiscard]] Result<bool> add_route_if_absent(const Socket& s, const RouteSpec& r);
 // Routes of the main table (or every table when `all_tables`) through link `oif`.
 [[nodiscard]] Result<std::vector<RouteSpec>> list_routes(const Socket& s, int oif);
 

@@ -56,8 +56,16 @@ Result<> ensure_gateway_address(const Socket& host, const netlink::LinkInfo& br,
   return netlink::add_address(host, br.index, want);
 }
 
+// Families whose default route was left to another interface (not in our result then).
+struct Skipped {
+  bool v4 = false, v6 = false;
+  bool has(bool v4_family) const { return v4_family ? v4 : v6; }
+  void set(bool v4_family) { (v4_family ? v4 : v6) = true; }
+};
+
 Result<> configure_container(const Socket& ctr, const cni::Request& req, const Config& cfg,
-                             const cni::CniResult& ipam, int* ctr_index, std::string* ctr_mac) {
+                             const cni::CniResult& ipam, int* ctr_index, std::string* ctr_mac,
+                             Skipped* skipped) {
   auto link = BERTH_TRY(netlink::get_link(ctr, req.env.ifname));
   if (!link) return fail(Code::kNetlink, "container interface `" + req.env.ifname + "` vanished");
   *ctr_index = link->index;
@@ -75,7 +83,15 @@ Result<> configure_container(const Socket& ctr, const cni::Request& req, const C
           break;
         }
     }
-    if (r.dst.len == 0) (r.dst.addr.is_v4() ? have_default4 : have_default6) = true;
+    if (r.dst.len == 0) {
+      // Another network (eth0) may own the default route already: keep it (CNI §4.1).
+      (r.dst.addr.is_v4() ? have_default4 : have_default6) = true;
+      if (!BERTH_TRY(netlink::add_route_if_absent(ctr, spec))) {
+        spdlog::info("{}: a default route exists already; not adding {}", req.env.ifname, r.dst.str());
+        skipped->set(r.dst.addr.is_v4());
+      }
+      continue;
+    }
     BERTH_TRY(netlink::add_route(ctr, spec));
   }
   if (cfg.is_default_gateway) {
@@ -84,7 +100,10 @@ Result<> configure_container(const Socket& ctr, const cni::Request& req, const C
       if (v4 ? have_default4 : have_default6) continue;
       (v4 ? have_default4 : have_default6) = true;
       Prefix any{v4 ? *IpAddr::parse("0.0.0.0") : *IpAddr::parse("::"), 0};
-      BERTH_TRY(netlink::add_route(ctr, {any, ip.gateway, link->index}));
+      if (!BERTH_TRY(netlink::add_route_if_absent(ctr, {any, ip.gateway, link->index}))) {
+        spdlog::info("{}: a default route exists already; isDefaultGateway adds none", req.env.ifname);
+        skipped->set(v4);
+      }
     }
   }
   return {};
@@ -142,7 +161,8 @@ Result<cni::CniResult> cmd_add(const cni::Request& req) {
   // 4. Inside the container: lo up, addresses, routes.
   int ctr_index = 0;
   std::string ctr_mac;
-  BERTH_TRY(configure_container(ctr, req, cfg, ipam, &ctr_index, &ctr_mac));
+  Skipped skipped;
+  BERTH_TRY(configure_container(ctr, req, cfg, ipam, &ctr_index, &ctr_mac, &skipped));
 
   // 5. Host: forwarding and masquerade.
   if (cfg.is_gateway) {
@@ -173,13 +193,14 @@ Result<cni::CniResult> cmd_add(const cni::Request& req) {
     ip.interface = 2;
     r.ips.push_back(ip);
   }
-  r.routes = ipam.routes;
+  for (const auto& rt : ipam.routes)
+    if (!(rt.dst.len == 0 && skipped.has(rt.dst.addr.is_v4()))) r.routes.push_back(rt);
   if (cfg.is_default_gateway) {
     for (const auto& ip : ipam.ips) {
       bool v4 = ip.address.addr.is_v4();
       bool has = false;
       for (const auto& rt : r.routes) has |= rt.dst.len == 0 && rt.dst.addr.is_v4() == v4;
-      if (!has) r.routes.push_back({Prefix{v4 ? *IpAddr::parse("0.0.0.0") : *IpAddr::parse("::"), 0}, ip.gateway});
+      if (!has && !skipped.has(v4)) r.routes.push_back({Prefix{v4 ? *IpAddr::parse("0.0.0.0") : *IpAddr::parse("::"), 0}, ip.gateway});
     }
   }
   r.dns = cfg.dns.empty() ? ipam.dns : cfg.dns;

@@ -198,3 +198,20 @@ TEST_CASE("vlan: ports of one VLAN talk / other VLANs on the same bridge do not"
   sh_in(c, "ping -c1 -W1 10.98.0.2", &rc);
   REQUIRE(rc != 0);
 }
+
+TEST_CASE("a second network as eth1 leaves eth0's default route alone") {
+  auto ns = make_netns("c1");
+  REQUIRE(cni("ADD", ns, "c1", bridge_conf("first", "10.70.0.0/24")).exit_code == 0);
+  auto conf2 = bridge_conf("second", "10.71.0.0/24");
+  auto r = cni("ADD", ns, "c1", conf2, "eth1");
+  INFO(r.out);
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(sh_in(ns, "ip route show default").find("via 10.70.0.1 dev eth0") != std::string::npos);
+  REQUIRE(r.json.value("routes", json::array()).empty());  // it added no default route
+  auto prev = conf2;
+  prev["prevResult"] = r.json;
+  REQUIRE(cni("CHECK", ns, "c1", prev, "eth1").exit_code == 0);
+  int rc = 1;
+  sh_in(ns, "ping -c1 -W2 10.71.0.1", &rc);
+  REQUIRE(rc == 0);
+}
