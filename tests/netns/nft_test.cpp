@@ -169,7 +169,7 @@ TEST_CASE("nft: changes wait for the lock that serialises berth's nftables write
   REQUIRE(sh("nft list ruleset") == "");
 }
 
-TEST_CASE("nft: remove_by_tag removes exactly the matching elements; the empty table then goes") {
+TEST_CASE("nft: remove_by_tag removes exactly the matching elements and then the empty table goes") {
   int br = make_bridge("br0");
   Firewall fw = open_fw();
   std::vector<MasqEntry> entries = {{ip("10.88.0.5"), br, "net1 a"},
