@@ -6,7 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <map>
 #include <vector>
 
 #include "core/fd.h"
@@ -66,6 +68,27 @@ Result<Output> spawn(const std::string& exe, const std::string& command, const s
   return o;
 }
 
+std::map<std::string, Plugin>& inprocess() {
+  static std::map<std::string, Plugin> registry;
+  return registry;
+}
+
+// The registered in-process delegate for `type`, or nullptr when it must be exec'd.
+const Plugin* inprocess_for(const std::string& type) {
+  auto it = inprocess().find(type);
+  if (it == inprocess().end()) return nullptr;
+  const char* force_exec = std::getenv("BERTH_IPAM_EXEC");
+  if (force_exec && std::string(force_exec) == "1") return nullptr;
+  return &it->second;
+}
+
+// The request as the delegate would see it: same env and stdin, command replaced.
+Request with_command(const Request& req, const std::string& command) {
+  Request r = req;
+  r.env.command = command;
+  return r;
+}
+
 Result<Output> run(const Request& req, const std::string& type, const std::string& command) {
   auto exe = BERTH_TRY(find_plugin(type, req.env.path));
   auto o = BERTH_TRY(spawn(exe, command, req.stdin_data));
@@ -105,7 +128,15 @@ Result<std::string> find_plugin(const std::string& type, const std::string& cni_
               "CNI_PATH is `" + cni_path + "`");
 }
 
+void register_inprocess_delegate(const std::string& type, const Plugin& plugin) {
+  inprocess()[type] = plugin;
+}
+
 Result<CniResult> delegate_add(const Request& req, const std::string& type) {
+  if (const Plugin* p = inprocess_for(type)) {
+    BERTH_TRY(find_plugin(type, req.env.path));
+    return p->add(with_command(req, "ADD"));
+  }
   auto o = BERTH_TRY(run(req, type, "ADD"));
   auto j = nlohmann::json::parse(o.out, nullptr, false);
   if (j.is_discarded())
@@ -116,6 +147,12 @@ Result<CniResult> delegate_add(const Request& req, const std::string& type) {
 }
 
 Result<> delegate_run(const Request& req, const std::string& type, const std::string& command) {
+  if (const Plugin* p = inprocess_for(type)) {
+    BERTH_TRY(find_plugin(type, req.env.path));
+    const auto& fn = command == "DEL" ? p->del : command == "CHECK" ? p->check : command == "GC" ? p->gc : p->status;
+    if (!fn) return {};
+    return fn(with_command(req, command));
+  }
   BERTH_TRY(run(req, type, command));
   return {};
 }

@@ -11,6 +11,12 @@
 
 namespace berth::cni {
 
+// A delegate that is linked into the calling binary: berth-bridge carries berth-ipam's
+// handlers and runs them in-process, which saves an exec and a dynamic loader (about half
+// of an ADD). It is only used when the plugin `type` is also found in CNI_PATH (so the
+// lookup rules are the same) and BERTH_IPAM_EXEC is not set to 1.
+void register_inprocess_delegate(const std::string& type, const Plugin& plugin);
+
 // Finds `type` in the ':'-separated `cni_path`: the first directory holding an
 // executable regular file of that name. Code 7 if `type` has a '/', code 104 if not found.
 [[nodiscard]] Result<std::string> find_plugin(const std::string& type, const std::string& cni_path);
