@@ -33,6 +33,11 @@ RtAddrPtr build_addr(int index, const Prefix& addr) {
 }  // namespace
 
 Result<> add_address(const Socket& s, int index, const Prefix& addr) {
+  BERTH_TRY(add_address_if_absent(s, index, addr));
+  return {};
+}
+
+Result<bool> add_address_if_absent(const Socket& s, int index, const Prefix& addr) {
   auto a = build_addr(index, addr);
   if (addr.addr.is_v4()) {
     if (addr.len < 31) {
@@ -42,9 +47,10 @@ Result<> add_address(const Socket& s, int index, const Prefix& addr) {
   } else {
     rtnl_addr_set_flags(a.get(), IFA_F_NODAD);
   }
-  int err = rtnl_addr_add(s.get(), a.get(), 0);
-  if (err < 0 && err != -NLE_EXIST) return nl_fail("add address `" + addr.str() + "`", err);
-  return {};
+  int err = rtnl_addr_add(s.get(), a.get(), NLM_F_EXCL);
+  if (err == -NLE_EXIST) return false;
+  if (err < 0) return nl_fail("add address `" + addr.str() + "`", err);
+  return true;
 }
 
 Result<> del_address(const Socket& s, int index, const Prefix& addr) {

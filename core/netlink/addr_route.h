@@ -15,6 +15,8 @@ namespace berth::netlink {
 // broadcast; IPv6 is added without duplicate address detection (the address comes from
 // IPAM, and DAD would delay the attachment by about a second). Already present: success.
 [[nodiscard]] Result<> add_address(const Socket& s, int index, const Prefix& addr);
+// The same, telling whether the address is new (false: it was there already).
+[[nodiscard]] Result<bool> add_address_if_absent(const Socket& s, int index, const Prefix& addr);
 // Removes it; success when it was not there.
 [[nodiscard]] Result<> del_address(const Socket& s, int index, const Prefix& addr);
 // Addresses on link `index` (family AF_UNSPEC: both), global scope only unless `all`.

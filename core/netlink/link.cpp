@@ -2,6 +2,10 @@
 
 #include <net/if.h>
 #include <netlink/errno.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
 #include <netlink/route/link/veth.h>
 
 #include <sys/random.h>
@@ -147,6 +151,25 @@ Result<std::vector<LinkInfo>> list_ports(const Socket& s, int bridge_index) {
     if (rtnl_link_get_master(l) == bridge_index) out.push_back(to_info(l));
   }
   return out;
+}
+
+Result<> set_no_ipv6_link_local(const Socket& s, int index) {
+  MsgPtr msg(nlmsg_alloc_simple(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK));
+  if (!msg) return fail(Code::kNetlink, "allocate netlink message");
+  ifinfomsg ifi{};
+  ifi.ifi_index = index;
+  if (nlmsg_append(msg.get(), &ifi, sizeof ifi, NLMSG_ALIGNTO) < 0)
+    return fail(Code::kNetlink, "build addrgenmode request");
+  nlattr* spec = nla_nest_start(msg.get(), IFLA_AF_SPEC);
+  nlattr* inet6 = nla_nest_start(msg.get(), AF_INET6);
+  nla_put_u8(msg.get(), IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+  nla_nest_end(msg.get(), inet6);
+  nla_nest_end(msg.get(), spec);
+  int err = nl_send_sync(s.get(), msg.release());
+  // A kernel without IPv6 has nothing to generate: fine.
+  if (err < 0 && err != -NLE_AF_NOSUPPORT && err != -NLE_OPNOTSUPP)
+    return nl_fail("set addrgenmode none on link " + std::to_string(index), err);
+  return {};
 }
 
 Result<> set_up(const Socket& s, int index) {

@@ -52,6 +52,11 @@ struct VethSpec {
 // Every link whose master is `bridge_index` (the bridge's ports).
 [[nodiscard]] Result<std::vector<LinkInfo>> list_ports(const Socket& s, int bridge_index);
 
+// No IPv6 link-local address on link `index` (addrgenmode none), set before its carrier
+// comes up. For pure bridge ports: they then send no DAD, MLD or router solicitations
+// that the bridge floods to every other port, and host address dumps stay small.
+[[nodiscard]] Result<> set_no_ipv6_link_local(const Socket& s, int index);
+
 [[nodiscard]] Result<> set_up(const Socket& s, int index);
 // Deletes the link; false when it did not exist.
 [[nodiscard]] Result<bool> delete_link(const Socket& s, const std::string& name);

@@ -39,21 +39,23 @@ void fill_gateways(cni::CniResult& ipam) {
 }
 
 // Puts gateway/<prefix> on the bridge. Another address of the same family in the same
-// subnet is replaced with forceAddress, else an error (the reference's rule).
+// subnet is replaced with forceAddress, else an error (the reference's rule). The common
+// case (the gateway is already there) costs one request and no address dump.
 Result<> ensure_gateway_address(const Socket& host, const netlink::LinkInfo& br, const Config& cfg,
                                 const cni::IpConfig& ip) {
   Prefix want{*ip.gateway, ip.address.len};
+  if (!BERTH_TRY(netlink::add_address_if_absent(host, br.index, want))) return {};
   auto have = BERTH_TRY(netlink::list_addresses(host, br.index));
   for (const auto& a : have) {
-    if (a == want) return {};
-    if (a.addr.family() == want.addr.family() && a.overlaps(want)) {
-      if (!cfg.force_address)
-        return fail(Code::kInvalidConfig, "bridge `" + cfg.bridge + "` already has address `" + a.str() + "`",
-                    "wanted gateway `" + want.str() + "`; set forceAddress to replace it");
-      BERTH_TRY(netlink::del_address(host, br.index, a));
+    if (a == want || a.addr.family() != want.addr.family() || !a.overlaps(want)) continue;
+    if (!cfg.force_address) {
+      (void)netlink::del_address(host, br.index, want);
+      return fail(Code::kInvalidConfig, "bridge `" + cfg.bridge + "` already has address `" + a.str() + "`",
+                  "wanted gateway `" + want.str() + "`; set forceAddress to replace it");
     }
+    BERTH_TRY(netlink::del_address(host, br.index, a));
   }
-  return netlink::add_address(host, br.index, want);
+  return {};
 }
 
 // Families whose default route was left to another interface (not in our result then).
@@ -154,6 +156,7 @@ Result<cni::CniResult> cmd_add(const cni::Request& req) {
   ScopeExit undo_veth([&] { (void)netlink::delete_link(host, veth); });
   auto host_link = BERTH_TRY(netlink::get_link(host, veth));
   if (!host_link) return fail(Code::kNetlink, "host interface `" + veth + "` vanished");
+  BERTH_TRY(netlink::set_no_ipv6_link_local(host, host_link->index));
   if (cfg.hairpin) BERTH_TRY(netlink::set_hairpin(host, host_link->index, true));
   if (cfg.vlan)
     BERTH_TRY(netlink::set_port_vlan(host, host_link->index, cfg.vlan, false, !cfg.preserve_default_vlan));
