@@ -77,7 +77,7 @@ TEST_CASE("container: another namespace is refused / a vanished target is code 3
   REQUIRE(gone.json["code"] == 3);
 }
 
-TEST_CASE("container: the joiner's DEL removes only its record; the target keeps its network") {
+TEST_CASE("container: the joiner's DEL removes only its record / the target keeps its network") {
   auto ns = make_netns("target");
   auto tgt = bridge_net("10.71.0.0/24");
   REQUIRE(call("berth-bridge", "ADD", ns, "target", tgt).exit_code == 0);
@@ -95,7 +95,7 @@ TEST_CASE("container: the joiner's DEL removes only its record; the target keeps
   REQUIRE(leases("tgt") == 0);
 }
 
-TEST_CASE("container: CHECK needs the record and the same namespace; GC keeps listed joiners") {
+TEST_CASE("container: CHECK needs the record and the same namespace / GC keeps listed joiners") {
   auto ns = make_netns("target");
   auto add = call("berth-container", "ADD", ns, "j1", join_conf("target", ns));
   REQUIRE(add.exit_code == 0);

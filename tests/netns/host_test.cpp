@@ -85,7 +85,7 @@ TEST_CASE("host: DEL, GC and STATUS never change the host / CHECK verifies the n
   REQUIRE(bad.json["code"] == 108);
 }
 
-TEST_CASE("host: a prevResult is passed through; a bad hostNetns is code 7") {
+TEST_CASE("host: a prevResult is passed through / a bad hostNetns is code 7") {
   auto conf = host_conf("1.0.0");
   conf["prevResult"] = {{"cniVersion", "1.0.0"}, {"interfaces", {{{"name", "lo"}}}}};
   auto r = call("berth-host", "ADD", host_netns_path(), "c1", conf);

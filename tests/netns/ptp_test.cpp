@@ -121,7 +121,7 @@ TEST_CASE("ptp: DEL removes both ends and the lease, also with the netns gone") 
   REQUIRE(leases("del") == 0);
 }
 
-TEST_CASE("ptp: CHECK passes after ADD and names a missing route; needs prevResult") {
+TEST_CASE("ptp: CHECK passes after ADD and names a missing route / needs prevResult") {
   auto ns = make_netns("c1");
   auto conf = ptp_conf("chk", "10.103.0.0/24");
   auto r = call("berth-ptp", "ADD", ns, "c1", conf);

@@ -33,7 +33,7 @@ json ptp_conf(json extra = json::object()) {
 
 }  // namespace
 
-TEST_CASE("container config: target from CNI_ARGS wins over the config; BERTH_* need no IgnoreUnknown") {
+TEST_CASE("container config: target from CNI_ARGS wins over the config / BERTH_* need no IgnoreUnknown") {
   auto cfg = container::parse_config(
       request(join_conf({{"container", "cfg"}, {"targetNetns", "/run/netns/cfg"}}),
               "BERTH_CONTAINER=web;BERTH_TARGET_NETNS=/proc/42/ns/net;K8S_POD_NAME=x"),

@@ -156,7 +156,7 @@ TEST_CASE("make_conflist writes berth-bridge with berth-ipam ranges") {
   CHECK(list->plugins.size() == 1);
 }
 
-TEST_CASE("make_conflist: internal and icc=false become bridge keys; no way out") {
+TEST_CASE("make_conflist: internal and icc=false become bridge keys / no way out") {
   auto s = spec_with(true, false);
   s.ipam_data_dir = "/tmp/ipam";
   s.subnets.push_back({pfx("fd10::/64"), ip("fd10::1"), std::nullopt});

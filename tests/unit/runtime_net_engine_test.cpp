@@ -226,7 +226,7 @@ TEST_CASE("engine GC sends the valid attachments under both keys, only from 1.1.
   CHECK(calls.empty());
 }
 
-TEST_CASE("cache entries round-trip; bare results and base64 edge cases") {
+TEST_CASE("cache entries round-trip / bare results and base64 edge cases") {
   CacheEntry e{"c1",
                "{\"x\":1}\n",
                "eth1",
