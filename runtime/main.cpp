@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   auto* network = app.add_subcommand("network", "Manage networks");
   network->require_subcommand(1);
   net::add_network_commands(*network, [&ctx] { return ctx.rt().networks(); });
+  cli::add_network_connect_commands(*network, ctx);
 
   try {
     app.parse(argc, argv);

@@ -11,6 +11,7 @@
 #include "runtime/container/etc_files.h"
 #include "runtime/container/id.h"
 #include "runtime/container/netns_file.h"
+#include "runtime/container/peers.h"
 #include "runtime/process/proc.h"
 
 namespace berth::runtime {
@@ -30,7 +31,9 @@ Result<> mkdir_p(const std::string& path, mode_t mode) {
   return {};
 }
 
-NetAttachment to_record(const net::Attachment& a, const std::vector<std::string>& aliases) {
+}  // namespace
+
+NetAttachment attachment_record(const net::Attachment& a, const std::vector<std::string>& aliases) {
   NetAttachment r;
   r.network = a.network;
   r.ifname = a.ifname;
@@ -47,6 +50,8 @@ NetAttachment to_record(const net::Attachment& a, const std::vector<std::string>
   r.ports = a.ports;
   return r;
 }
+
+namespace {
 
 // The network namespace the container's process joins: its own (made here), another
 // container's, or none at all (host). Returns the path ("" for host).
@@ -143,11 +148,15 @@ Result<Launched> launch(Runtime& rt, Container& c, const LaunchIo& io) {
     }
     auto att = nets.attach(c.id, netns_path, network, opts);
     if (!att) return std::unexpected(att.error().wrap("attach to network `" + network + "`"));
-    c.state.networks.push_back(to_record(*att, opts.aliases));
+    c.state.networks.push_back(attachment_record(*att, opts.aliases));
   }
 
   const std::string hostname = container_hostname(c);
-  EtcFiles files = BERTH_TRY(write_etc_files(dir, c, hostname));
+  // Peers already running on our user-defined networks are in /etc/hosts from the start.
+  std::vector<HostsPeer> peers;
+  if (!user_networks(c).empty())
+    if (auto all = rt.store.list()) peers = peers_of(c, *all);
+  EtcFiles files = BERTH_TRY(write_etc_files(dir, c, hostname, peers));
   Cgroup cg(rt.cgroups, c.id);
   BERTH_TRY(cg.create(cfg.limits));
 

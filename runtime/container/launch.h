@@ -34,6 +34,10 @@ struct Launched {
 // error is returned. Updates the record (netns, networks cleared).
 [[nodiscard]] Result<> teardown(Runtime& rt, Container& c);
 
+// The record of what a plugin chain gave an attachment (first IPv4/IPv6 address and
+// gateway, MAC, resolved ports).
+NetAttachment attachment_record(const net::Attachment& a, const std::vector<std::string>& aliases);
+
 // The environment the container's processes get: its config's, HOSTNAME, HOME and TERM
 // when missing.
 std::vector<std::string> container_env(const Container& c, const std::string& hostname);

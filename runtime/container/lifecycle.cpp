@@ -20,6 +20,7 @@
 #include "runtime/container/clock.h"
 #include "runtime/container/id.h"
 #include "runtime/container/monitor.h"
+#include "runtime/container/peers.h"
 #include "runtime/process/child_report.h"
 #include "runtime/process/proc.h"
 #include "runtime/rootfs/tree.h"
@@ -82,6 +83,7 @@ void record_start_failure(Runtime& rt, Container& c, const Error& e) {
     _exit(1);
   }
   (void)rt.store.save(*c);
+  refresh_peer_hosts(rt, user_networks(*c));
   ::close(report_fd);  // EOF: the `start` that waits on it returns success
   lock = FileLock();   // and the container lock is free once `start` lets go too
   supervise(rt, id, std::move(*l), {});
@@ -145,6 +147,7 @@ Result<int> run_attached(Runtime& rt, const std::string& id, const LaunchIo& io)
   }
   BERTH_TRY(rt.store.save(c));
   lock = FileLock();
+  refresh_peer_hosts(rt, user_networks(c));
   SuperviseOptions o;
   o.echo = true;
   o.proxy_signals = true;

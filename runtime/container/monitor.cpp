@@ -16,6 +16,7 @@
 #include "runtime/container/id.h"
 #include "runtime/container/lifecycle.h"
 #include "runtime/container/log_file.h"
+#include "runtime/container/peers.h"
 #include "runtime/process/child_report.h"
 #include "runtime/process/proc.h"
 
@@ -124,6 +125,7 @@ int supervise(Runtime& rt, const std::string& id, Launched l, const SuperviseOpt
     c->state.finished_at = now_rfc3339();
     c->state.pid = 0;
     c->state.pid_start = 0;
+    const auto left_networks = user_networks(*c);
     if (auto r = teardown(rt, *c); !r) {
       spdlog::warn("container {}: {}", short_id(id), r.error().what());
       c->state.error = r.error().what();
@@ -132,6 +134,7 @@ int supervise(Runtime& rt, const std::string& id, Launched l, const SuperviseOpt
     if (!again) {
       c->state.status = Status::kExited;
       (void)rt.store.save(*c);
+      refresh_peer_hosts(rt, left_networks);
       if (c->config.auto_remove) {
         if (auto r = remove_locked(rt, *c); !r)
           spdlog::warn("remove container {}: {}", short_id(id), r.error().what());
@@ -141,6 +144,7 @@ int supervise(Runtime& rt, const std::string& id, Launched l, const SuperviseOpt
     c->state.status = Status::kRestarting;
     c->state.restart_count++;
     (void)rt.store.save(*c);
+    refresh_peer_hosts(rt, left_networks);
     lock = FileLock();
     if (!wait_before_restart(rt, id, restart_delay_ms(consecutive++))) {
       lock = rt.store.lock(id);
@@ -164,6 +168,7 @@ int supervise(Runtime& rt, const std::string& id, Launched l, const SuperviseOpt
       return c->state.exit_code;
     }
     (void)rt.store.save(*c);
+    refresh_peer_hosts(rt, user_networks(*c));
     l = std::move(*next);
   }
 }

@@ -1,5 +1,6 @@
 #include "runtime/container/clock.h"
 #include "runtime/container/lifecycle.h"
+#include "runtime/container/peers.h"
 #include "runtime/process/proc.h"
 
 namespace berth::runtime {
@@ -21,9 +22,11 @@ Result<bool> reconcile_locked(Runtime& rt, Container& c) {
   c.state.error = "the container's monitor vanished; its exit status is unknown";
   if (c.state.finished_at.empty() || c.state.finished_at < c.state.started_at)
     c.state.finished_at = now_rfc3339();
+  const auto left_networks = user_networks(c);
   auto torn = teardown(rt, c);
   if (!torn) c.state.error += "; " + torn.error().what();
   BERTH_TRY(rt.store.save(c));
+  refresh_peer_hosts(rt, left_networks);
   return true;
 }
 

@@ -1,0 +1,76 @@
+// Shared by the `berth` runtime netns tests: run the built berth with --root in the test's
+// temp dir, read what it prints, and look for anything a removed container left behind.
+#pragma once
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "tests/netns/fixture.h"
+
+namespace berth::test {
+
+struct BerthRun {
+  int rc = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+class Berth {
+ public:
+  Berth() : root_(temp_dir() + "/berth") {}
+  [[nodiscard]] const std::string& root() const { return root_; }
+
+  // `args` is shell text after "berth --root ROOT".
+  BerthRun operator()(const std::string& args) const {
+    static int n = 0;
+    std::string err_file = root_ + ".stderr." + std::to_string(n++);
+    BerthRun r;
+    r.out = sh(bin_dir() + "/berth --root " + root_ + " " + args + " 2>" + err_file, &r.rc);
+    std::ifstream in(err_file);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    r.err = ss.str();
+    return r;
+  }
+  // The first line of stdout of a command that must succeed.
+  std::string ok(const std::string& args) const {
+    auto r = (*this)(args);
+    INFO("berth " << args << "\nstderr: " << r.err);
+    REQUIRE(r.rc == 0);
+    return trim(r.out);
+  }
+  nlohmann::json inspect(const std::string& ref) const {
+    auto j = nlohmann::json::parse(ok("inspect " + ref));
+    REQUIRE(j.size() == 1);
+    return j[0];
+  }
+
+  static std::string trim(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    return s;
+  }
+
+ private:
+  std::string root_;
+};
+
+// What a container may leave on the host, for "nothing left" checks.
+inline std::string mounts_under(const std::string& dir) {
+  return sh("grep -F ' " + dir + "' /proc/self/mountinfo || true");
+}
+inline std::string veth_links() { return sh("ip -o link show type veth || true"); }
+inline bool path_exists(const std::string& p) {
+  int rc = 1;
+  sh("test -e " + p, &rc);
+  return rc == 0;
+}
+// The container's cgroup directories on this machine's layout (v1 or v2).
+inline std::string cgroup_dirs(const std::string& id) {
+  return sh("ls -d /sys/fs/cgroup/*/berth/" + id + " /sys/fs/cgroup/berth/" + id + " 2>/dev/null || true");
+}
+
+}  // namespace berth::test

@@ -1,0 +1,9 @@
+# The `berth` runtime end to end: the built binary runs real containers (busybox image,
+# overlay rootfs, cgroups, namespaces, the bridge plugins) inside the test's throwaway
+# host; every test checks that what it removed left nothing behind.
+list(APPEND BERTH_NETNS_SOURCES
+  runtime_run_test.cpp
+  runtime_lifecycle_test.cpp
+  runtime_netmode_test.cpp
+  runtime_limits_test.cpp
+)
