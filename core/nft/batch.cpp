@@ -50,8 +50,17 @@ void Batch::end_msg(nlmsghdr* nlh) {
 }
 
 uint32_t Batch::set_id(const std::string& set) const {
-  auto it = set_ids_.find(set);
+  auto it = set_ids_.find(set_key(set));
   return it == set_ids_.end() ? 0 : it->second;
+}
+
+std::string Batch::set_key(const std::string& set) const {
+  return std::to_string(family_) + " " + table_ + " " + set;
+}
+
+void Batch::use_table(std::string table, uint32_t family) {
+  table_ = std::move(table);
+  family_ = family;
 }
 
 void Batch::add_table() {
@@ -75,14 +84,24 @@ void Batch::delete_table() {
 void Batch::add_set(const SetSpec& spec) {
   // Transaction ids let later messages of this batch name the set before it exists.
   uint32_t id = uint32_t(set_ids_.size()) + 1;
-  set_ids_[spec.name] = id;
+  set_ids_[set_key(spec.name)] = id;
   UniqueSet s(nftnl_set_alloc());
   nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, table_.c_str());
   nftnl_set_set_str(s.get(), NFTNL_SET_NAME, spec.name.c_str());
   nftnl_set_set_u32(s.get(), NFTNL_SET_FLAGS, spec.flags);
   nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_TYPE, spec.key_type);
   nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_LEN, spec.key_len);
+  if (spec.flags & NFT_SET_MAP) {
+    nftnl_set_set_u32(s.get(), NFTNL_SET_DATA_TYPE, spec.data_type);
+    nftnl_set_set_u32(s.get(), NFTNL_SET_DATA_LEN, spec.data_len);
+  }
   nftnl_set_set_u32(s.get(), NFTNL_SET_ID, id);
+  if (spec.key_byteorder != 0) {
+    UniqueUdataBuf ud(nftnl_udata_buf_alloc(16));
+    if (ud && nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_KEYBYTEORDER, spec.key_byteorder))
+      nftnl_set_set_data(s.get(), NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud.get()),
+                         nftnl_udata_buf_len(ud.get()));
+  }
   nlmsghdr* nlh = begin_msg(NFT_MSG_NEWSET, NLM_F_CREATE, "add set " + quoted(spec.name));
   nftnl_set_nlmsg_build_payload(nlh, s.get());
   end_msg(nlh);
@@ -140,8 +159,9 @@ Result<> Batch::put_elements(uint16_t type, const std::string& set,
   // Validate everything first so a bad element leaves the batch as it was.
   std::vector<Bytes> udata(elems.size());
   for (size_t i = 0; i < elems.size(); ++i) {
-    if (elems[i].key.empty() || elems[i].key.size() > NFT_DATA_VALUE_MAXLEN)
-      return fail(Code::kInternal, "set " + quoted(set) + ": bad element key length " +
+    if (elems[i].key.empty() || elems[i].key.size() > NFT_DATA_VALUE_MAXLEN ||
+        elems[i].data.size() > NFT_DATA_VALUE_MAXLEN)
+      return fail(Code::kInternal, "set " + quoted(set) + ": bad element key or value length " +
                                        std::to_string(elems[i].key.size()));
     if (elems[i].tag.empty()) continue;
     auto encoded = encode_tag(elems[i].tag);
@@ -163,7 +183,10 @@ Result<> Batch::put_elements(uint16_t type, const std::string& set,
       if (add && !udata[i].empty())
         nftnl_set_elem_set(e.get(), NFTNL_SET_ELEM_USERDATA, udata[i].data(),
                            uint32_t(udata[i].size()));
-      bytes += elems[i].key.size() + udata[i].size() + kElemOverhead;
+      if (add && !elems[i].data.empty())
+        nftnl_set_elem_set(e.get(), NFTNL_SET_ELEM_DATA, elems[i].data.data(),
+                           uint32_t(elems[i].data.size()));
+      bytes += elems[i].key.size() + elems[i].data.size() + udata[i].size() + kElemOverhead;
       nftnl_set_elem_add(s.get(), e.release());  // the set owns it now
     }
     std::string what = std::string(add ? "add " : "delete ") + std::to_string(i - start) +

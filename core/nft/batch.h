@@ -31,6 +31,10 @@ class Batch {
   // All objects live in `table` of `family`; messages are numbered from `first_seq`.
   Batch(std::string table, uint32_t family, uint32_t first_seq = 1);
 
+  // Messages from here on are about `table` of `family` (one transaction may span berth's
+  // inet and bridge tables).
+  void use_table(std::string table, uint32_t family);
+
   void add_table();  // create if absent
   void delete_table();
   void add_set(const SetSpec& set);        // create if absent
@@ -38,6 +42,8 @@ class Batch {
   void flush_chain(const std::string& chain);
   [[nodiscard]] Result<> add_rule(const std::string& chain, const Rule& rule);
   // Adding an element that exists (same key) is not an error; it keeps its old userdata.
+  // A map element must have a value (Element::data), and re-adding its key with another
+  // value fails the batch (EEXIST): delete it first.
   [[nodiscard]] Result<> add_elements(const std::string& set, std::span<const Element> elems);
   // Deleting an element that does not exist fails the batch (ENOENT).
   [[nodiscard]] Result<> delete_elements(const std::string& set, std::span<const Element> elems);
@@ -58,6 +64,7 @@ class Batch {
   [[nodiscard]] Result<> put_elements(uint16_t type, const std::string& set,
                                       std::span<const Element> elems);
   [[nodiscard]] uint32_t set_id(const std::string& set) const;
+  [[nodiscard]] std::string set_key(const std::string& set) const;  // family, table, set
 
   std::string table_;
   uint32_t family_;
@@ -67,7 +74,7 @@ class Batch {
   bool finished_ = false;  // END appended; it starts at end_at_ and has seq seq_ - 1
   size_t end_at_ = 0;
   std::vector<Message> msgs_;
-  std::map<std::string, uint32_t> set_ids_;  // sets created by this batch -> their ids
+  std::map<std::string, uint32_t> set_ids_;  // sets created by this batch (set_key) -> ids
 };
 
 }  // namespace berth::nft

@@ -39,6 +39,40 @@ std::optional<std::string> decode_tag(std::span<const uint8_t> userdata) {
   return std::nullopt;
 }
 
+namespace {
+
+// Appends the elements in one GETSETELEM reply to `out`.
+Result<> parse_elements(const Socket::Message& msg, const std::string& set, std::vector<Element>& out) {
+  UniqueSet s(nftnl_set_alloc());
+  if (nftnl_set_elems_nlmsg_parse(reinterpret_cast<const nlmsghdr*>(msg.data()), s.get()) < 0)
+    return fail(Code::kNftables, "parse elements of set `" + set + "`");
+  nftnl_set_elem_foreach(
+      s.get(),
+      [](nftnl_set_elem* e, void* data) -> int {
+        Element el;
+        uint32_t len = 0;
+        const auto* key =
+            static_cast<const uint8_t*>(nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len));
+        if (key) el.key.assign(key, key + len);
+        if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_DATA)) {
+          const auto* v =
+              static_cast<const uint8_t*>(nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &len));
+          if (v) el.data.assign(v, v + len);
+        }
+        if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_USERDATA)) {
+          const auto* ud =
+              static_cast<const uint8_t*>(nftnl_set_elem_get(e, NFTNL_SET_ELEM_USERDATA, &len));
+          el.tag = decode_tag({ud, len}).value_or("");
+        }
+        static_cast<std::vector<Element>*>(data)->push_back(std::move(el));
+        return 0;
+      },
+      &out);
+  return {};
+}
+
+}  // namespace
+
 Result<std::vector<Element>> dump_elements(Socket& sock, const std::string& table, uint32_t family,
                                            const std::string& set) {
   auto replies = BERTH_TRY(sock.get(NFT_MSG_GETSETELEM, uint16_t(family), true, [&](nlmsghdr* nlh) {
@@ -49,29 +83,28 @@ Result<std::vector<Element>> dump_elements(Socket& sock, const std::string& tabl
   }));
   std::vector<Element> out;
   if (!replies) return out;  // no such table or set
-  for (const auto& msg : *replies) {
-    UniqueSet s(nftnl_set_alloc());
-    if (nftnl_set_elems_nlmsg_parse(reinterpret_cast<const nlmsghdr*>(msg.data()), s.get()) < 0)
-      return fail(Code::kNftables, "parse elements of set `" + set + "`");
-    nftnl_set_elem_foreach(
-        s.get(),
-        [](nftnl_set_elem* e, void* data) -> int {
-          Element el;
-          uint32_t len = 0;
-          const auto* key =
-              static_cast<const uint8_t*>(nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len));
-          if (key) el.key.assign(key, key + len);
-          if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_USERDATA)) {
-            const auto* ud =
-                static_cast<const uint8_t*>(nftnl_set_elem_get(e, NFTNL_SET_ELEM_USERDATA, &len));
-            el.tag = decode_tag({ud, len}).value_or("");
-          }
-          static_cast<std::vector<Element>*>(data)->push_back(std::move(el));
-          return 0;
-        },
-        &out);
-  }
+  for (const auto& msg : *replies) BERTH_TRY(parse_elements(msg, set, out));
   return out;
+}
+
+Result<std::optional<Element>> get_element(Socket& sock, const std::string& table, uint32_t family,
+                                           const std::string& set, const Bytes& key) {
+  // A GETSETELEM without NLM_F_DUMP asks for the listed keys only (`nft get element`).
+  auto replies = BERTH_TRY(sock.get(NFT_MSG_GETSETELEM, uint16_t(family), false, [&](nlmsghdr* nlh) {
+    UniqueSet s(nftnl_set_alloc());
+    nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, table.c_str());
+    nftnl_set_set_str(s.get(), NFTNL_SET_NAME, set.c_str());
+    UniqueSetElem e(nftnl_set_elem_alloc());
+    nftnl_set_elem_set(e.get(), NFTNL_SET_ELEM_KEY, key.data(), uint32_t(key.size()));
+    nftnl_set_elem_add(s.get(), e.release());  // the set owns it now
+    nftnl_set_elems_nlmsg_build_payload(nlh, s.get());
+  }));
+  std::vector<Element> out;
+  if (!replies) return std::optional<Element>();  // no such element, set or table
+  for (const auto& msg : *replies) BERTH_TRY(parse_elements(msg, set, out));
+  for (auto& el : out)
+    if (el.key == key) return std::optional<Element>(std::move(el));
+  return std::optional<Element>();
 }
 
 }  // namespace berth::nft

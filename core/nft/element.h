@@ -24,6 +24,7 @@ inline constexpr size_t kMaxTagLen = 200;
 struct Element {
   Bytes key;        // the set key exactly as the kernel stores it
   std::string tag;  // owner; empty = none
+  Bytes data;       // a map element's value, as the kernel stores it; empty in a plain set
   bool operator==(const Element&) const = default;
 };
 
@@ -37,5 +38,11 @@ struct Element {
 // Dumps the elements of `set` in `table`; an empty list when the table or set is absent.
 [[nodiscard]] Result<std::vector<Element>> dump_elements(Socket& sock, const std::string& table,
                                                          uint32_t family, const std::string& set);
+
+// The element of `set` with exactly `key`; nullopt when there is none (or no table or set).
+// One request, whatever the size of the set.
+[[nodiscard]] Result<std::optional<Element>> get_element(Socket& sock, const std::string& table,
+                                                         uint32_t family, const std::string& set,
+                                                         const Bytes& key);
 
 }  // namespace berth::nft

@@ -38,16 +38,33 @@ struct Bitwise {  // reg = (reg & mask) ^ xor_; mask and xor_ have the same leng
   Bytes mask;
   Bytes xor_;
 };
-struct Lookup {  // sreg in @set
+struct Lookup {  // sreg in @set; with a dreg, a map lookup: the element's value => dreg
   uint32_t sreg;
   std::string set;
+  uint32_t dreg = 0;  // 0: a plain set lookup
 };
 struct Verdict {  // NFT_RETURN, NF_ACCEPT, NF_DROP, ...
   int32_t code;
 };
 struct Masquerade {};
+struct CtLoad {  // ct <key> (of the packet's connection) => dreg
+  uint32_t key;  // NFT_CT_*
+  uint32_t dreg;
+};
+struct Fib {  // fib <flags> <result> => dreg, e.g. `fib daddr type`
+  uint32_t flags;   // NFTA_FIB_F_*
+  uint32_t result;  // NFT_FIB_RESULT_*
+  uint32_t dreg;
+};
+struct Nat {  // dnat/snat to the address in reg_addr and the port in reg_proto
+  uint32_t type;       // NFT_NAT_DNAT or NFT_NAT_SNAT
+  uint32_t family;     // NFPROTO_IPV4 or NFPROTO_IPV6
+  uint32_t reg_addr;
+  uint32_t reg_proto;  // 0: keep the port
+};
 
-using Expr = std::variant<MetaLoad, PayloadLoad, Cmp, Bitwise, Lookup, Verdict, Masquerade>;
+using Expr =
+    std::variant<MetaLoad, PayloadLoad, Cmp, Bitwise, Lookup, Verdict, Masquerade, CtLoad, Fib, Nat>;
 using Rule = std::vector<Expr>;
 
 // Builds the libnftnl expression. `set_id` is the batch id of a Lookup's set when that set
@@ -65,5 +82,9 @@ using Rule = std::vector<Expr>;
 [[nodiscard]] Expr load_ip_addr(int family, bool source, uint32_t dreg = NFT_REG_1);
 // ip daddr <prefix> / ip6 daddr <prefix>: the match for `addr/len` in `family`.
 [[nodiscard]] Rule match_daddr_prefix(int family, const uint8_t* addr, int len);
+// ip saddr <prefix> / ip6 saddr <prefix>.
+[[nodiscard]] Rule match_saddr_prefix(int family, const uint8_t* addr, int len);
+// ct status <bits> (any of them) when `set`, else ct status & <bits> == 0.
+[[nodiscard]] Rule match_ct_status(uint32_t bits, bool set);
 
 }  // namespace berth::nft

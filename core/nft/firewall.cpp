@@ -1,6 +1,7 @@
 #include "core/nft/firewall.h"
 
 #include <map>
+#include <set>
 
 #include "core/nft/batch.h"
 #include "core/nft/element.h"
@@ -10,46 +11,146 @@ namespace berth::nft {
 namespace {
 
 constexpr uint32_t kFamily = NFPROTO_INET;
+constexpr uint32_t kBridgeFamily = NFPROTO_BRIDGE;
 
-Result<> add_impl(Socket& sock, FileLock& lock, std::span<const MasqEntry> entries) {
-  auto want = BERTH_TRY(masquerade_elements(entries));
-  auto guard = BERTH_TRY(lock.lock());
-  TableState state = BERTH_TRY(read_state(sock, kTable, kFamily));
-  Batch batch(kTable, kFamily);
-  BERTH_TRY(plan_ensure(batch, berth_table(), state));
+using SetElements = std::map<std::string, std::vector<Element>>;
+
+void merge(SetElements& into, SetElements from) {
+  for (auto& [set, elems] : from)
+    for (auto& el : elems) into[set].push_back(std::move(el));
+}
+
+struct Wanted {
+  SetElements inet, bridge;
+};
+
+Result<Wanted> wanted(const Elements& e) {
+  Wanted w;
+  w.inet = BERTH_TRY(masquerade_elements(e.masq));
+  merge(w.inet, BERTH_TRY(portmap_elements(e.ports, e.members)));
+  merge(w.inet, BERTH_TRY(isolation_elements(e.bridges)));
+  w.bridge = BERTH_TRY(icc_elements(e.icc_ports));
+  return w;
+}
+
+std::unexpected<Error> port_taken(const PortMapping& m, const std::string& owner) {
+  return fail(Code::kAddressInUse, "port " + port_name(m) + " is already published",
+              "by attachment `" + owner + "`");
+}
+
+// Refuses mappings that overlap one of another owner: the same port and protocol on the
+// same host address, or on every address on either side. Runs under the lock, before the
+// batch is built, so a refusal changes nothing. Point lookups keep this independent of
+// how many ports are published; only address-bound mappings are scanned (for a mapping on
+// every address), and there are few of those.
+Result<> check_ports(Socket& sock, std::span<const PortMapping> ports) {
+  std::map<std::string, std::vector<PortMapping>> bound;  // address-bound maps, read once
+  for (const auto& m : ports) {
+    PortKeys k = port_keys(m);
+    auto any = BERTH_TRY(get_element(sock, kTable, kFamily, k.any_map, k.any_key));
+    if (any && any->tag != m.tag) return port_taken(m, any->tag);
+    if (k.map == k.specific_map) {
+      auto same = BERTH_TRY(get_element(sock, kTable, kFamily, k.map, k.key));
+      if (same && same->tag != m.tag) return port_taken(m, same->tag);
+      continue;
+    }
+    if (!bound.contains(k.specific_map)) {
+      auto& list = bound[k.specific_map];
+      for (const auto& el : BERTH_TRY(dump_elements(sock, kTable, kFamily, k.specific_map)))
+        if (auto pm = port_mapping(k.specific_map, el)) list.push_back(*pm);
+    }
+    for (const auto& other : bound[k.specific_map])
+      if (other.protocol == m.protocol && other.host_port == m.host_port && other.tag != m.tag)
+        return port_taken(other, other.tag);
+  }
+  return {};
+}
+
+// Adds to `batch` the elements of `want` that are not installed as they are. An element
+// whose key is installed with another tag or value is deleted and added again in this
+// same batch: the kernel keeps an existing element's userdata on re-add and refuses a
+// map key with a new value.
+Result<> stage(Socket& sock, Batch& batch, const TableState& state, const SetElements& want) {
   for (const auto& [set, elems] : want) {
-    std::map<Bytes, std::string> have;
-    if (state.sets.contains(set))
-      for (auto& el : BERTH_TRY(dump_elements(sock, kTable, kFamily, set)))
-        have[el.key] = std::move(el.tag);
     std::vector<Element> add, del;
     for (const auto& el : elems) {
-      auto it = have.find(el.key);
-      if (it != have.end() && it->second == el.tag) continue;
-      // The kernel keeps an existing element's userdata on re-add, so an owner change
-      // is a delete and an add of the same key in this one batch.
-      if (it != have.end()) del.push_back({el.key, {}});
+      if (state.sets.contains(set)) {
+        // A lookup the kernel refuses (say, a set someone recreated with another key
+        // type) counts as absent: the batch then fails naming the step that does not fit.
+        auto have = get_element(sock, batch.table(), batch.family(), set, el.key);
+        if (have && *have && (*have)->tag == el.tag && (*have)->data == el.data) continue;
+        if (have && *have) del.push_back({el.key, {}});
+      }
       add.push_back(el);
     }
     BERTH_TRY(batch.delete_elements(set, del));
     BERTH_TRY(batch.add_elements(set, add));
   }
+  return {};
+}
+
+Result<> add_impl(Socket& sock, FileLock& lock, const Elements& e) {
+  Wanted want = BERTH_TRY(wanted(e));
+  auto guard = BERTH_TRY(lock.lock());
+  BERTH_TRY(check_ports(sock, e.ports));
+  Batch batch(kTable, kFamily);
+  if (!want.inet.empty()) {
+    TableState state = BERTH_TRY(read_state(sock, kTable, kFamily));
+    BERTH_TRY(plan_ensure(batch, berth_table(), state));
+    BERTH_TRY(stage(sock, batch, state, want.inet));
+  }
+  if (!want.bridge.empty()) {
+    batch.use_table(kTable, kBridgeFamily);
+    TableState state = BERTH_TRY(read_state(sock, kTable, kBridgeFamily));
+    BERTH_TRY(plan_ensure(batch, bridge_table(kTable), state));
+    BERTH_TRY(stage(sock, batch, state, want.bridge));
+  }
   return sock.commit(batch);
 }
 
-Result<size_t> remove_impl(Socket& sock, FileLock& lock,
-                           const std::function<bool(std::string_view)>& match) {
+Result<bool> contains_impl(Socket& sock, const Elements& e) {
+  Wanted want = BERTH_TRY(wanted(e));
+  for (const auto& [family, sets] : {std::pair{kFamily, &want.inet}, {kBridgeFamily, &want.bridge}})
+    for (const auto& [set, elems] : *sets)
+      for (const auto& el : elems) {
+        auto have = BERTH_TRY(get_element(sock, kTable, family, set, el.key));
+        if (!have || have->tag != el.tag || have->data != el.data) return false;
+      }
+  return true;
+}
+
+Result<size_t> remove_impl(Socket& sock, FileLock& lock, const TagMatch& match,
+                           const Firewall::AlsoRemove& also) {
   auto guard = BERTH_TRY(lock.lock());
-  TableState state = BERTH_TRY(read_state(sock, kTable, kFamily));
-  if (!state.exists) return 0;
+  struct Set {
+    uint32_t family;
+    std::string name;
+    std::vector<Element> elems;
+  };
+  std::vector<Set> sets;
+  for (uint32_t family : {kFamily, kBridgeFamily}) {
+    TableState state = BERTH_TRY(read_state(sock, kTable, family));
+    for (const auto& set : state.sets)
+      sets.push_back({family, set, BERTH_TRY(dump_elements(sock, kTable, family, set))});
+  }
+  std::set<std::string> remaining;
+  for (const auto& s : sets)
+    for (const auto& el : s.elems)
+      if (!el.tag.empty() && !match(el.tag)) remaining.insert(el.tag);
+  std::set<std::string> extra = also ? also(remaining) : std::set<std::string>{};
+  auto goes = [&](const std::string& tag) {
+    return !tag.empty() && (match(tag) || extra.contains(tag));
+  };
   Batch batch(kTable, kFamily);
   size_t removed = 0;
-  for (const auto& set : state.sets) {
+  for (auto& s : sets) {
     std::vector<Element> del;
-    for (auto& el : BERTH_TRY(dump_elements(sock, kTable, kFamily, set)))
-      if (!el.tag.empty() && match(el.tag)) del.push_back({std::move(el.key), {}});
+    for (auto& el : s.elems)
+      if (goes(el.tag)) del.push_back({std::move(el.key), {}});
+    if (del.empty()) continue;
     removed += del.size();
-    BERTH_TRY(batch.delete_elements(set, del));
+    batch.use_table(kTable, s.family);
+    BERTH_TRY(batch.delete_elements(s.name, del));
   }
   BERTH_TRY(sock.commit(batch));
   return removed;
@@ -57,14 +158,21 @@ Result<size_t> remove_impl(Socket& sock, FileLock& lock,
 
 Result<bool> remove_table_impl(Socket& sock, FileLock& lock) {
   auto guard = BERTH_TRY(lock.lock());
-  TableState state = BERTH_TRY(read_state(sock, kTable, kFamily));
-  if (!state.exists) return false;
-  for (const auto& set : state.sets)
-    if (!BERTH_TRY(dump_elements(sock, kTable, kFamily, set)).empty()) return false;
   Batch batch(kTable, kFamily);
-  batch.delete_table();
+  bool inet_gone = false;
+  for (uint32_t family : {kFamily, kBridgeFamily}) {
+    TableState state = BERTH_TRY(read_state(sock, kTable, family));
+    if (!state.exists) continue;
+    bool unused = true;
+    for (const auto& set : state.sets)
+      unused = unused && BERTH_TRY(dump_elements(sock, kTable, family, set)).empty();
+    if (!unused) continue;
+    batch.use_table(kTable, family);
+    batch.delete_table();
+    inet_gone = inet_gone || family == kFamily;
+  }
   BERTH_TRY(sock.commit(batch));
-  return true;
+  return inet_gone;
 }
 
 template <typename T>
@@ -78,6 +186,8 @@ Result<T> with_context(Result<T> r, const char* context) {
 TableSpec berth_table() {
   TableSpec spec{.name = kTable, .family = kFamily};
   add_masquerade_objects(spec);
+  add_portmap_objects(spec);
+  add_isolation_objects(spec);
   return spec;
 }
 
@@ -89,7 +199,32 @@ Result<Firewall> Firewall::open(std::string lock_path) {
 
 Result<> Firewall::add_masquerade(std::span<const MasqEntry> entries) {
   if (entries.empty()) return {};
-  return with_context(add_impl(sock_, lock_, entries), "add masquerade");
+  Elements e;
+  e.masq.assign(entries.begin(), entries.end());
+  return with_context(add_impl(sock_, lock_, e), "add masquerade");
+}
+
+Result<> Firewall::add(const Elements& e) {
+  if (e.masq.empty() && e.ports.empty() && e.members.empty() && e.bridges.empty() &&
+      e.icc_ports.empty())
+    return {};
+  return with_context(add_impl(sock_, lock_, e), "add nftables elements");
+}
+
+Result<bool> Firewall::contains(const Elements& e) {
+  // Read-only: no lock (each lookup is atomic in itself).
+  return with_context(contains_impl(sock_, e), "look up nftables elements");
+}
+
+Result<std::vector<PortMapping>> Firewall::list_ports() {
+  std::vector<PortMapping> out;
+  for (const auto& map : port_maps()) {
+    auto elems = dump_elements(sock_, kTable, kFamily, map);
+    if (!elems) return std::unexpected(elems.error().wrap("list published ports"));
+    for (const auto& el : *elems)
+      if (auto m = port_mapping(map, el)) out.push_back(*m);
+  }
+  return out;
 }
 
 Result<std::vector<MasqEntry>> Firewall::list_masquerade() {
@@ -104,8 +239,8 @@ Result<std::vector<MasqEntry>> Firewall::list_masquerade() {
   return masquerade_entries(sets);
 }
 
-Result<size_t> Firewall::remove_by_tag(const std::function<bool(std::string_view)>& match) {
-  return with_context(remove_impl(sock_, lock_, match), "remove nftables elements by tag");
+Result<size_t> Firewall::remove_by_tag(const TagMatch& match, const AlsoRemove& also) {
+  return with_context(remove_impl(sock_, lock_, match, also), "remove nftables elements by tag");
 }
 
 Result<bool> Firewall::remove_table_if_unused() {

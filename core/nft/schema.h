@@ -21,6 +21,7 @@ class Socket;
 
 // nft's datatype ids (what `nft list` uses to print keys) and their key sizes.
 inline constexpr uint32_t kTypeIpv4Addr = 7, kTypeIpv6Addr = 8, kTypeIfaceIndex = 20;
+inline constexpr uint32_t kTypeInetProto = 12, kTypeInetService = 13, kTypeIfname = 41;
 // The type id of the concatenation `a . b` (nft packs each field type into 6 bits).
 constexpr uint32_t concat_type(uint32_t a, uint32_t b) { return (a << 6) | b; }
 
@@ -28,7 +29,13 @@ struct SetSpec {
   std::string name;
   uint32_t key_type = 0;  // nft datatype id, e.g. kTypeIpv4Addr or a concat_type()
   uint32_t key_len = 0;   // bytes; each concatenated field padded to 4
-  uint32_t flags = 0;     // NFT_SET_* (0: a plain hash set)
+  uint32_t flags = 0;     // NFT_SET_* (0: a plain hash set; NFT_SET_MAP: a map)
+  uint32_t data_type = 0;  // maps only: the value's datatype id and length, like the key's
+  uint32_t data_len = 0;
+  // For `nft list` only (set userdata, as nft writes it): the key's byte order, 0 = not
+  // stated (nft assumes big endian), 1 = host order. A lone ifname key needs 1, or nft
+  // prints it reversed (as ""); the kernel itself only compares bytes.
+  uint32_t key_byteorder = 0;
 };
 
 struct ChainSpec {

@@ -5,6 +5,8 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "core/cni/delegate.h"
@@ -111,6 +113,15 @@ Result<> configure_container(const Socket& ctr, const cni::Request& req, const C
   return {};
 }
 
+// Published ports answer on 127.0.0.1 too: the host's connection is DNATed to the
+// container and leaves through the bridge with source 127.0.0.1, which the kernel routes
+// only where route_localnet=1 (on the outgoing interface, and on the one the reply comes
+// in by: both are the bridge). ports_snat then masquerades it to the bridge's address,
+// and berth's input rule drops anything else from the bridge to 127.0.0.0/8.
+Result<> enable_localnet(const std::string& bridge) {
+  return sysctl_set("net/ipv4/conf/" + bridge + "/route_localnet", "1");
+}
+
 }  // namespace
 
 Result<cni::CniResult> cmd_add(const cni::Request& req) {
@@ -167,22 +178,31 @@ Result<cni::CniResult> cmd_add(const cni::Request& req) {
   Skipped skipped;
   BERTH_TRY(configure_container(ctr, req, cfg, ipam, &ctr_index, &ctr_mac, &skipped));
 
-  // 5. Host: forwarding and masquerade.
+  // 5. Host: forwarding, then berth's nftables elements (masquerade, published ports,
+  // hairpin, isolation) in one transaction.
   if (cfg.is_gateway) {
     for (const auto& ip : ipam.ips)
       BERTH_TRY(sysctl_set(ip.address.addr.is_v4() ? "net/ipv4/ip_forward" : "net/ipv6/conf/all/forwarding", "1"));
   }
-  const std::string tag = attachment_tag(req.name, req.env.container_id, req.env.ifname);
-  bool masq_added = false;
-  ScopeExit undo_masq([&] {
-    if (masq_added) (void)masq_remove(tag);
+  FirewallNeeds fw{.network = req.name,
+                   .tag = attachment_tag(req.name, req.env.container_id, req.env.ifname),
+                   .bridge = cfg.bridge,
+                   .bridge_index = br.index,
+                   .host_veth = veth,
+                   .gateway = cfg.is_gateway,
+                   .masquerade = cfg.ip_masq,
+                   .internal = cfg.internal,
+                   .icc = cfg.icc,
+                   .ports = cfg.ports};
+  for (const auto& ip : ipam.ips) fw.addrs.push_back(ip.address.addr);
+  if (!cfg.ports.empty() && std::any_of(fw.addrs.begin(), fw.addrs.end(), [](const IpAddr& a) { return a.is_v4(); }))
+    BERTH_TRY(enable_localnet(cfg.bridge));
+  bool fw_added = false;
+  ScopeExit undo_fw([&] {
+    if (fw_added) (void)firewall_remove(fw.network, fw.tag);
   });
-  if (cfg.ip_masq && !ipam.ips.empty()) {
-    std::vector<IpAddr> addrs;
-    for (const auto& ip : ipam.ips) addrs.push_back(ip.address.addr);
-    masq_added = true;
-    BERTH_TRY(masq_add(tag, addrs, br.index));
-  }
+  fw_added = true;
+  BERTH_TRY(firewall_add(fw));
 
   // 6. The result: bridge, host veth, container interface; addresses on interface 2.
   cni::CniResult r;
@@ -207,7 +227,7 @@ Result<cni::CniResult> cmd_add(const cni::Request& req) {
     }
   }
   r.dns = cfg.dns.empty() ? ipam.dns : cfg.dns;
-  undo_masq.dismiss();
+  undo_fw.dismiss();
   undo_veth.dismiss();
   undo_ipam.dismiss();
   spdlog::info("ADD {} {}: {} on {}", req.env.container_id, req.env.ifname, veth, cfg.bridge);

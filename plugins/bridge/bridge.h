@@ -11,6 +11,7 @@
 #include "core/cni/types.h"
 #include "core/error.h"
 #include "core/ip.h"
+#include "plugins/bridge/config.h"
 
 namespace berth::bridge {
 
@@ -20,13 +21,32 @@ Result<> cmd_check(const cni::Request& req);
 Result<> cmd_gc(const cni::Request& req);
 Result<> cmd_status(const cni::Request& req);
 
-// Masquerade elements of one attachment (masq.cpp: the only file that knows berth_nft).
-Result<> masq_add(const std::string& tag, const std::vector<IpAddr>& addrs, int bridge_index);
-Result<size_t> masq_remove(const std::string& tag);
-// Removes every element of `network` whose tag is not in `keep`; drops berth's table
-// when nothing is left in it.
-Result<size_t> masq_gc(const std::string& network, const std::set<std::string>& keep);
-// True when all `addrs` are present with this tag.
-Result<bool> masq_present(const std::string& tag, const std::vector<IpAddr>& addrs);
+// What one attachment needs from berth's nftables tables. firewall.cpp is the only file
+// that knows berth_nft; every element carries `tag` (network-level ones `network`).
+struct FirewallNeeds {
+  std::string network;         // owner of the bridge's own elements (isolation)
+  std::string tag;             // attachment_tag(): owner of everything else
+  std::string bridge;          // bridge name
+  int bridge_index = 0;
+  std::string host_veth;       // the container's port on the bridge (icc=false)
+  std::vector<IpAddr> addrs;   // the container's addresses
+  bool gateway = false;        // the bridge routes for its containers (isGateway)
+  bool masquerade = false;     // ipMasq, and not internal
+  bool internal = false;
+  bool icc = true;
+  std::vector<PortSpec> ports;
+};
+
+// Installs all of it in one nftables transaction. A port another attachment publishes
+// already is code 102 and nothing changes.
+Result<> firewall_add(const FirewallNeeds& needs);
+// True when every element is installed with its owner.
+Result<bool> firewall_present(const FirewallNeeds& needs);
+// Removes the attachment's elements (DEL: no addresses or ports needed), and the
+// network's own ones when it was the network's last attachment.
+Result<size_t> firewall_remove(const std::string& network, const std::string& tag);
+// Removes every element of `network` whose tag is not in `keep`, and the network's own
+// elements too when no attachment is left; drops berth's tables when they are empty.
+Result<size_t> firewall_gc(const std::string& network, const std::set<std::string>& keep);
 
 }  // namespace berth::bridge

@@ -1,5 +1,6 @@
 // CHECK: the attachment still looks as ADD left it (prevResult), and the state the
-// result cannot show (IPAM lease, masquerade elements) is there too.
+// result cannot show (IPAM lease, nftables elements: masquerade, published ports,
+// isolation) is there too.
 #include <algorithm>
 
 #include "core/cni/delegate.h"
@@ -60,10 +61,19 @@ Result<> cmd_check(const cni::Request& req) {
     });
     if (!found) return mismatch("route `" + r.dst.str() + "` is missing in the container");
   }
-  if (cfg.ip_masq && !ips.empty()) {
-    if (!BERTH_TRY(masq_present(attachment_tag(req.name, req.env.container_id, req.env.ifname), ips)))
-      return mismatch("masquerade for the container's addresses is missing in nftables");
-  }
+  FirewallNeeds fw{.network = req.name,
+                   .tag = attachment_tag(req.name, req.env.container_id, req.env.ifname),
+                   .bridge = cfg.bridge,
+                   .bridge_index = br->index,
+                   .host_veth = veth,
+                   .addrs = ips,
+                   .gateway = cfg.is_gateway,
+                   .masquerade = cfg.ip_masq,
+                   .internal = cfg.internal,
+                   .icc = cfg.icc,
+                   .ports = cfg.ports};
+  if (!BERTH_TRY(firewall_present(fw)))
+    return mismatch("nftables elements of the attachment (masquerade, published ports, isolation) are missing");
   return {};
 }
 

@@ -85,6 +85,8 @@ Result<Config> parse_config(const cni::Request& req) {
     cfg.vlan = it->get<uint16_t>();
   }
   cfg.preserve_default_vlan = BERTH_TRY(get_bool(c, "preserveDefaultVlan", false));
+  cfg.internal = BERTH_TRY(get_bool(c, "internal", false));
+  cfg.icc = BERTH_TRY(get_bool(c, "icc", true));
   if (BERTH_TRY(get_bool(c, "macspoofchk", false)))
     return fail(Code::kUnsupportedField, "unsupported field `macspoofchk`",
                 "berth-bridge does not filter spoofed MACs yet; value true");
@@ -110,8 +112,13 @@ Result<Config> parse_config(const cni::Request& req) {
     if (auto cni_args = a->find("cni"); cni_args != a->end() && cni_args->is_object())
       if (auto m = BERTH_TRY(mac_from(cni::find_ci(*cni_args, "mac"), "args.cni.mac"))) cfg.mac = m;
   }
-  if (auto rc = c.find("runtimeConfig"); rc != c.end() && rc->is_object())
+  if (auto rc = c.find("runtimeConfig"); rc != c.end() && rc->is_object()) {
     if (auto m = BERTH_TRY(mac_from(cni::find_ci(*rc, "mac"), "runtimeConfig.mac"))) cfg.mac = m;
+    // DEL finds an attachment's ports by its tag, so a bad list must not block it.
+    const json* pm = cni::find_ci(*rc, "portMappings");
+    if (pm && (req.env.command == "ADD" || req.env.command == "CHECK"))
+      cfg.ports = BERTH_TRY(parse_port_mappings(*pm));
+  }
   if (auto p = c.find("prevResult"); p != c.end() && !p->is_null()) {
     auto r = cni::parse_result(*p, req.version);
     if (!r) return std::unexpected(r.error().wrap("prevResult"));

@@ -2,18 +2,30 @@
 // validated before anything is touched.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/cni/skel.h"
 #include "core/cni/types.h"
 #include "core/error.h"
+#include "core/ip.h"
 #include "core/netlink/link.h"
 
 namespace berth::bridge {
 
 inline constexpr const char* kDefaultBridge = "berth0";
 inline constexpr const char* kNftLock = "/run/berth/nft.lock";
+
+// One entry of runtimeConfig.portMappings (capability `portMappings`), validated.
+struct PortSpec {
+  std::optional<IpAddr> host_ip;  // nullopt: every host address ("", 0.0.0.0, :: or absent)
+  uint8_t protocol = 0;           // IPPROTO_TCP, IPPROTO_UDP or IPPROTO_SCTP
+  uint16_t host_port = 0;
+  uint16_t container_port = 0;
+  bool operator==(const PortSpec&) const = default;
+};
 
 struct Config {
   std::string bridge = kDefaultBridge;
@@ -28,12 +40,20 @@ struct Config {
   bool preserve_default_vlan = false;  // keep VLAN 1 on the port next to `vlan`
   std::string ipam_type;            // empty: L2 only, no addresses
   cni::Dns dns;
+  bool internal = false;  // no masquerade and no forwarding in or out of the bridge
+  bool icc = true;        // false: containers on the bridge cannot reach each other
+  std::vector<PortSpec> ports;      // runtimeConfig.portMappings (ADD and CHECK only)
   std::optional<netlink::Mac> mac;  // runtimeConfig.mac > args.cni.mac > CNI_ARGS MAC
   std::optional<cni::CniResult> prev_result;
 };
 
 // Code 7 for a bad value (naming the key), 2 for keys berth does not implement yet.
 [[nodiscard]] Result<Config> parse_config(const cni::Request& req);
+
+// runtimeConfig.portMappings: a list of {hostPort, containerPort, protocol, hostIP}, keys
+// in any case (containerd sends HostPort...), protocol tcp/udp/sctp in any case (default
+// tcp). Exact duplicates are dropped. Code 7 naming the entry for a bad value.
+[[nodiscard]] Result<std::vector<PortSpec>> parse_port_mappings(const nlohmann::json& list);
 
 // The host end of an attachment's veth: "veth" + 8 hex digits of a hash of container
 // ID and ifname. Stable, so DEL and GC find it without any state file.

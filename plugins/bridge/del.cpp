@@ -1,8 +1,8 @@
 // DEL: best effort and idempotent. Every step runs even when an earlier one failed,
 // and the errors are reported together. Nothing here needs the container's namespace:
 // the host end of the veth has a stable name (deleting it deletes the pair), IPAM keys
-// leases by container ID, and masquerade elements carry the attachment's tag. So an
-// empty or vanished CNI_NETNS still releases everything.
+// leases by container ID, and nftables elements (masquerade, published ports) carry
+// the attachment's tag. So an empty or vanished CNI_NETNS still releases everything.
 #include <spdlog/spdlog.h>
 
 #include "core/cni/delegate.h"
@@ -26,7 +26,7 @@ Result<> cmd_del(const cni::Request& req) {
   if (!cfg.ipam_type.empty())
     if (auto r = cni::delegate_run(req, cfg.ipam_type, "DEL"); !r) errors.push_back(r.error());
 
-  if (auto r = masq_remove(attachment_tag(req.name, req.env.container_id, req.env.ifname)); !r)
+  if (auto r = firewall_remove(req.name, attachment_tag(req.name, req.env.container_id, req.env.ifname)); !r)
     errors.push_back(r.error());
 
   if (errors.empty()) {

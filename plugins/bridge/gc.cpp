@@ -1,5 +1,6 @@
 // GC (CNI 1.1): release what belongs to attachments of this network that the runtime
-// no longer lists: host veths on our bridge, masquerade elements, IPAM leases. Keeps
+// no longer lists: host veths on our bridge, nftables elements (and the bridge's own ones when no
+// attachment is left), IPAM leases. Keeps
 // going after errors and reports them together. STATUS asks IPAM whether ADD can work.
 #include <spdlog/spdlog.h>
 
@@ -58,7 +59,7 @@ Result<> cmd_gc(const cni::Request& req) {
   std::vector<Error> errors;
   if (auto n = gc_veths(cfg, keep_veths); !n) errors.push_back(n.error());
   else if (*n) spdlog::info("GC {}: deleted {} stale veths", req.name, *n);
-  if (auto n = masq_gc(req.name, keep_tags); !n) errors.push_back(n.error());
+  if (auto n = firewall_gc(req.name, keep_tags); !n) errors.push_back(n.error());
   if (!cfg.ipam_type.empty())
     if (auto r = cni::delegate_run(req, cfg.ipam_type, "GC"); !r) errors.push_back(r.error());
   if (errors.empty()) return {};

@@ -1,0 +1,80 @@
+// berth-bridge's nftables state through berth_nft: masquerade, published ports, bridge
+// membership (hairpin) and isolation, all as tagged elements of berth's fixed rules (never
+// a rule per container), so DEL and GC find them by tag without knowing addresses or ports.
+#include <sys/socket.h>
+
+#include <algorithm>
+
+#include "core/nft/firewall.h"
+#include "plugins/bridge/bridge.h"
+#include "plugins/bridge/config.h"
+
+namespace berth::bridge {
+namespace {
+
+// One mapping per published port and container address family: a mapping bound to a host
+// address goes only to the container address of that family.
+std::vector<nft::PortMapping> port_mappings(const FirewallNeeds& n) {
+  std::vector<nft::PortMapping> out;
+  for (int family : {AF_INET, AF_INET6}) {
+    auto addr = std::find_if(n.addrs.begin(), n.addrs.end(), [&](const IpAddr& a) { return a.family() == family; });
+    if (addr == n.addrs.end()) continue;
+    for (const auto& p : n.ports) {
+      if (p.host_ip && p.host_ip->family() != family) continue;
+      out.push_back({p.host_ip.value_or(IpAddr()), p.protocol, p.host_port, *addr, p.container_port, n.tag});
+    }
+  }
+  return out;
+}
+
+nft::Elements elements(const FirewallNeeds& n) {
+  nft::Elements e;
+  for (const auto& a : n.addrs) {
+    if (n.masquerade && !n.internal) e.masq.push_back({a, n.bridge_index, n.tag});
+    if (n.gateway) e.members.push_back({a, n.bridge_index, n.tag});
+  }
+  e.ports = port_mappings(n);
+  e.bridges.push_back({n.bridge, n.internal, n.network});
+  if (!n.icc) e.icc_ports.push_back({n.host_veth, n.tag});
+  return e;
+}
+
+// The network's own elements (tag: its name) go with its last attachment: the bridge has
+// no container left to isolate, and the ruleset returns to what it was.
+nft::Firewall::AlsoRemove network_when_unused(const std::string& network) {
+  return [network](const std::set<std::string>& remaining) {
+    const std::string prefix = network + " ";
+    for (const auto& t : remaining)
+      if (t.compare(0, prefix.size(), prefix) == 0) return std::set<std::string>{};
+    return std::set<std::string>{network};
+  };
+}
+
+}  // namespace
+
+Result<> firewall_add(const FirewallNeeds& needs) {
+  auto fw = BERTH_TRY(nft::Firewall::open(kNftLock));
+  return fw.add(elements(needs));
+}
+
+Result<bool> firewall_present(const FirewallNeeds& needs) {
+  auto fw = BERTH_TRY(nft::Firewall::open(kNftLock));
+  return fw.contains(elements(needs));
+}
+
+Result<size_t> firewall_remove(const std::string& network, const std::string& tag) {
+  auto fw = BERTH_TRY(nft::Firewall::open(kNftLock));
+  return fw.remove_by_tag([&](std::string_view t) { return t == tag; }, network_when_unused(network));
+}
+
+Result<size_t> firewall_gc(const std::string& network, const std::set<std::string>& keep) {
+  auto fw = BERTH_TRY(nft::Firewall::open(kNftLock));
+  const std::string prefix = network + " ";
+  auto n = BERTH_TRY(fw.remove_by_tag(
+      [&](std::string_view t) { return t.substr(0, prefix.size()) == prefix && !keep.count(std::string(t)); },
+      network_when_unused(network)));
+  BERTH_TRY(fw.remove_table_if_unused());
+  return n;
+}
+
+}  // namespace berth::bridge
