@@ -47,15 +47,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-show run -d --name web -p 8080:80 busybox \
-  sh -c 'mkdir -p /www && echo "hello from berth" > /www/index.html && exec httpd -f -p 80 -h /www'
+page_cmd='mkdir -p /www && echo "hello from berth" > /www/index.html && exec httpd -f -p 80 -h /www'
+echo
+echo "\$ berth run -d --name web -p 8080:80 busybox sh -c '$page_cmd'"
+berth run -d --name web -p 8080:80 busybox sh -c "$page_cmd"
 
 fetch() {
   timeout 5 python3 -c 'import sys, urllib.request as u
 print(u.urlopen(sys.argv[1], timeout=3).read().decode(), end="")' "$1" 2>/dev/null
 }
 echo
-echo "\$ curl http://127.0.0.1:8080/"
+echo "# GET http://127.0.0.1:8080/ from the host, through the published port"
 page=""
 for _ in 1 2 3 4 5 6 7 8 9 10; do
   page=$(fetch http://127.0.0.1:8080/) && break

@@ -20,7 +20,7 @@ void add_exec_command(CLI::App& app, Context& ctx) {
   static std::string workdir;
   auto* exec = app.add_subcommand("exec", "Run a command in a running container");
   exec->add_flag("-i,--interactive", interactive, "Keep stdin open");
-  exec->add_flag("-t,--tty", tty, "Allocate a pseudo-terminal (not supported yet: ignored)");
+  exec->add_flag("-t,--tty", tty, "Accepted for Docker compatibility: the command shares our terminal");
   exec->add_option("-e,--env", env, "Set an environment variable")->allow_extra_args(false);
   exec->add_option("-w,--workdir", workdir, "Working directory inside the container");
   exec->prefix_command();

@@ -51,7 +51,7 @@ void add_options(CLI::App* cmd, RunOptions& o, bool is_run) {
   cmd->add_option("--restart", o.restart, "Restart policy: no, always, unless-stopped, on-failure[:N]");
   cmd->add_option("--stop-timeout", o.stop_timeout, "Seconds to wait after SIGTERM before SIGKILL");
   cmd->add_flag("-i,--interactive", o.interactive, "Keep stdin open");
-  cmd->add_flag("-t,--tty", o.tty, "Allocate a pseudo-terminal (not supported yet: ignored)");
+  cmd->add_flag("-t,--tty", o.tty, "Give the container a terminal (with -i: ours is connected to it)");
   // IMAGE and COMMAND are everything from the first non-option on, options of the
   // command included (`run busybox ls -l`).
   cmd->prefix_command();

@@ -1,6 +1,7 @@
 // start, stop, restart, kill: each takes one or more containers and prints each one it
 // handled, as Docker does; a failure on one does not stop the others.
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 
@@ -17,6 +18,7 @@ namespace {
 struct Options {
   std::vector<std::string> refs;
   bool attach = false;
+  bool interactive = false;
   int timeout = -1;  // -1: the container's --stop-timeout
   std::string signal = "KILL";
 };
@@ -45,13 +47,14 @@ void add_start_stop_commands(CLI::App& app, Context& ctx) {
   auto* start = app.add_subcommand("start", "Start one or more stopped containers");
   start->add_option("CONTAINER", start_o.refs, "Name or ID")->required();
   start->add_flag("-a,--attach", start_o.attach, "Attach: stream the output and return the exit status");
+  start->add_flag("-i,--interactive", start_o.interactive, "With -a: connect our stdin too");
   start->callback([&ctx] {
     if (start_o.attach) {
       if (start_o.refs.size() != 1)
         return ctx.report({Code::kInvalidConfig, "start -a takes exactly one container", {}});
       std::string id = ctx.resolve(start_o.refs[0]);
       if (id.empty()) return;
-      auto code = run_attached(ctx.rt(), id, {});
+      auto code = run_attached(ctx.rt(), id, {start_o.interactive ? STDIN_FILENO : -1});
       if (!code) return ctx.report(code.error(), exit_status_for(code.error()));
       ctx.exit_code = *code;
       return;

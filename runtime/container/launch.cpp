@@ -169,19 +169,28 @@ Result<Launched> launch(Runtime& rt, Container& c, const LaunchIo& io) {
   spec.rootfs = {c.image_dir + "/rootfs", dir + "/upper", dir + "/work", dir + "/merged",
                  BERTH_TRY(binds_for(rt, c, files))};
   UniqueFd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
-  int out[2], err[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) return fail_errno(Code::kIo, "pipe", errno);
   Launched l;
-  l.out.reset(out[0]);
-  UniqueFd out_w(out[1]);
-  if (::pipe2(err, O_CLOEXEC) != 0) return fail_errno(Code::kIo, "pipe", errno);
-  l.err.reset(err[0]);
-  UniqueFd err_w(err[1]);
-  spec.stdin_fd = io.stdin_fd >= 0 ? io.stdin_fd : devnull.get();
-  spec.stdout_fd = out_w.get();
-  spec.stderr_fd = err_w.get();
+  UniqueFd out_w, err_w;
+  if (cfg.tty) {
+    spec.tty = true;  // the terminal comes back with the spawned process
+  } else {
+    int out[2], err[2];
+    if (::pipe2(out, O_CLOEXEC) != 0) return fail_errno(Code::kIo, "pipe", errno);
+    l.out.reset(out[0]);
+    out_w.reset(out[1]);
+    if (::pipe2(err, O_CLOEXEC) != 0) return fail_errno(Code::kIo, "pipe", errno);
+    l.err.reset(err[0]);
+    err_w.reset(err[1]);
+    spec.stdin_fd = io.stdin_fd >= 0 ? io.stdin_fd : devnull.get();
+    spec.stdout_fd = out_w.get();
+    spec.stderr_fd = err_w.get();
+  }
 
   l.init = BERTH_TRY(spawn_init(spec, [&](pid_t pid) { return cg.add(pid); }));
+  if (cfg.tty) {
+    l.tty = std::move(l.init.tty);
+    l.out.reset(::fcntl(l.tty.get(), F_DUPFD_CLOEXEC, 0));
+  }
   c.state.status = Status::kRunning;
   c.state.pid = l.init.pid;
   c.state.pid_start = process_start_time(l.init.pid).value_or(0);

@@ -15,14 +15,15 @@
 namespace berth::runtime {
 
 struct LaunchIo {
-  int stdin_fd = -1;  // -1: /dev/null
+  int stdin_fd = -1;  // -1: /dev/null. With a terminal (-t) it is copied to the terminal.
 };
 
 // What a launched container hands to its supervisor.
 struct Launched {
   Spawned init;
-  UniqueFd out;  // read ends of the container's stdout and stderr
-  UniqueFd err;
+  UniqueFd out;  // read ends of the container's stdout and stderr; with -t, `out` reads
+  UniqueFd err;  // the terminal (both streams) and `err` is invalid
+  UniqueFd tty;  // -t: the terminal's master side (for input and window size); else invalid
 };
 
 // Starts container `c` (its record is updated: running, pid, netns, networks, started_at;

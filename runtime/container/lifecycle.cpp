@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -70,6 +71,8 @@ void record_start_failure(Runtime& rt, Container& c, const Error& e) {
   for (int fd = 0; fd < 3; ++fd) ::dup2(devnull, fd);
   ::signal(SIGPIPE, SIG_IGN);
   ::signal(SIGHUP, SIG_IGN);
+  // A long-lived process must not pin the directory berth was started from.
+  if (::chdir("/") != 0) _exit(1);
   auto c = rt.store.load(id);
   if (!c) {
     report_child_error(report_fd, c.error());
@@ -148,11 +151,21 @@ Result<int> run_attached(Runtime& rt, const std::string& id, const LaunchIo& io)
   BERTH_TRY(rt.store.save(c));
   lock = FileLock();
   refresh_peer_hosts(rt, user_networks(c));
+  // -it on a terminal: ours goes raw so that every key reaches the container's terminal.
+  termios saved{};
+  bool raw = c.config.tty && io.stdin_fd >= 0 && ::isatty(io.stdin_fd) && ::tcgetattr(io.stdin_fd, &saved) == 0;
+  if (raw) {
+    termios t = saved;
+    ::cfmakeraw(&t);
+    ::tcsetattr(io.stdin_fd, TCSANOW, &t);
+  }
   SuperviseOptions o;
   o.echo = true;
   o.proxy_signals = true;
   o.io = io;
-  return supervise(rt, id, std::move(*l), o);
+  int code = supervise(rt, id, std::move(*l), o);
+  if (raw) ::tcsetattr(io.stdin_fd, TCSANOW, &saved);
+  return code;
 }
 
 Result<> stop_container(Runtime& rt, const std::string& id, int timeout_s) {

@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -35,20 +36,30 @@ void write_all(int fd, const char* p, size_t n) {
   }
 }
 
-// Copies output until the init has exited and both pipes are at EOF; returns the wait status.
+void copy_window_size(int from, int to) {
+  winsize ws{};
+  if (from >= 0 && to >= 0 && ::ioctl(from, TIOCGWINSZ, &ws) == 0) ::ioctl(to, TIOCSWINSZ, &ws);
+}
+
+// Copies output until the init has exited and both pipes are at EOF (with -t: our input
+// to the terminal too); returns the wait status.
 int pump(Launched& l, std::optional<LogWriter>& log, const SuperviseOptions& o, int sigfd) {
   int status = 0;
   bool exited = false;
+  const bool tty = l.tty.valid();
   int streams[2] = {l.out.get(), l.err.get()};
-  bool open[2] = {true, true};
+  bool open[2] = {true, !tty};
+  bool input = tty && o.io.stdin_fd >= 0;
+  if (tty) copy_window_size(o.io.stdin_fd, l.tty.get());
   while (open[0] || open[1] || !exited) {
-    pollfd fds[4] = {{open[0] ? streams[0] : -1, POLLIN, 0},
+    pollfd fds[5] = {{open[0] ? streams[0] : -1, POLLIN, 0},
                      {open[1] ? streams[1] : -1, POLLIN, 0},
                      {exited ? -1 : l.init.pidfd.get(), POLLIN, 0},
-                     {exited ? -1 : sigfd, POLLIN, 0}};
+                     {exited ? -1 : sigfd, POLLIN, 0},
+                     {input && !exited ? o.io.stdin_fd : -1, POLLIN, 0}};
     // Once init is gone the kernel has killed its whole pid namespace, so the pipes close
     // promptly; the timeout only guards against the unforeseen.
-    int r = ::poll(fds, 4, exited ? 2000 : -1);
+    int r = ::poll(fds, 5, exited ? 2000 : -1);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) break;
     for (int s = 0; s < 2; ++s) {
@@ -65,7 +76,16 @@ int pump(Launched& l, std::optional<LogWriter>& log, const SuperviseOptions& o, 
     }
     if (fds[3].revents) {
       signalfd_siginfo si{};
-      if (::read(sigfd, &si, sizeof si) == sizeof si) (void)pidfd_signal(l.init.pidfd.get(), int(si.ssi_signo));
+      if (::read(sigfd, &si, sizeof si) == sizeof si) {
+        if (si.ssi_signo == SIGWINCH) copy_window_size(o.io.stdin_fd, l.tty.get());
+        else (void)pidfd_signal(l.init.pidfd.get(), int(si.ssi_signo));
+      }
+    }
+    if (fds[4].revents) {
+      char buf[4096];
+      ssize_t n = ::read(o.io.stdin_fd, buf, sizeof buf);
+      if (n > 0) write_all(l.tty.get(), buf, size_t(n));
+      else if (n == 0 || errno != EINTR) input = false;  // a terminal cannot be half-closed
     }
     if (fds[2].revents) {
       while (::waitpid(l.init.pid, &status, 0) < 0 && errno == EINTR) {
@@ -106,6 +126,7 @@ int supervise(Runtime& rt, const std::string& id, Launched l, const SuperviseOpt
     sigset_t set;
     sigemptyset(&set);
     for (int s : kProxied) sigaddset(&set, s);
+    sigaddset(&set, SIGWINCH);
     sigprocmask(SIG_BLOCK, &set, nullptr);
     sigfd.reset(::signalfd(-1, &set, SFD_CLOEXEC));
   }

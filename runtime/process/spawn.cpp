@@ -2,6 +2,9 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,9 +26,61 @@ namespace {
 
 struct ChildArgs {
   const InitSpec* spec;
-  int sync_fd;    // read end: one byte = placed in the cgroups, go on
-  int report_fd;  // write end, close-on-exec
+  int sync_fd;     // read end: one byte = placed in the cgroups, go on
+  int report_fd;   // write end, close-on-exec
+  int console_fd;  // tty: our end of the socket the terminal's master goes back through
 };
+
+// Passes `fd` over the unix socket `sock` (SCM_RIGHTS).
+bool send_fd(int sock, int fd) {
+  char byte = 0;
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+  return ::sendmsg(sock, &msg, MSG_NOSIGNAL) == 1;
+}
+
+// Receives one descriptor; invalid when the peer closed the socket without sending.
+UniqueFd recv_fd(int sock) {
+  char byte = 0;
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  if (::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1) return UniqueFd();
+  cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+  if (!cm || cm->cmsg_type != SCM_RIGHTS) return UniqueFd();
+  int fd = -1;
+  std::memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+  return UniqueFd(fd);
+}
+
+// After pivot_root: a terminal from the container's own devpts instance (so that its
+// name, /dev/pts/N, means the same inside), made our 0, 1, 2; the master goes back.
+Result<> take_terminal(int console_fd) {
+  UniqueFd master(::open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
+  char name[64];
+  if (!master.valid() || ::unlockpt(master.get()) != 0 || ::ptsname_r(master.get(), name, sizeof name) != 0)
+    return fail_errno(Code::kIo, "allocate a terminal", errno);
+  UniqueFd slave(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!slave.valid()) return fail_errno(Code::kIo, "open terminal `" + std::string(name) + "`", errno);
+  if (!send_fd(console_fd, master.get())) return fail_errno(Code::kIo, "hand over the terminal", errno);
+  for (int i = 0; i < 3; ++i)
+    if (::dup2(slave.get(), i) < 0) return fail_errno(Code::kIo, "set up the terminal", errno);
+  return {};
+}
 
 Result<> mkdir_p(const std::string& dir) {
   for (size_t pos = 1; pos != std::string::npos;) {
@@ -37,7 +92,7 @@ Result<> mkdir_p(const std::string& dir) {
   return {};
 }
 
-Result<> setup(const InitSpec& s) {
+Result<> setup(const InitSpec& s, int console_fd) {
   reset_signals();
   // After the parent placed us: the cgroup namespace's root becomes our own cgroup.
   if (::unshare(CLONE_NEWCGROUP) != 0 && errno != EINVAL)
@@ -50,13 +105,19 @@ Result<> setup(const InitSpec& s) {
   if (s.workdir != "/") BERTH_TRY(mkdir_p(s.workdir));
   if (::chdir(s.workdir.c_str()) != 0)
     return fail_errno(Code::kIo, "chdir to `" + s.workdir + "`", errno);
-  int fds[3] = {s.stdin_fd, s.stdout_fd, s.stderr_fd};
-  for (int i = 0; i < 3; ++i)
-    if (fds[i] >= 0 && fds[i] != i && ::dup2(fds[i], i) < 0)
-      return fail_errno(Code::kIo, "set up standard streams", errno);
+  if (s.tty) {
+    BERTH_TRY(take_terminal(console_fd));
+  } else {
+    int fds[3] = {s.stdin_fd, s.stdout_fd, s.stderr_fd};
+    for (int i = 0; i < 3; ++i)
+      if (fds[i] >= 0 && fds[i] != i && ::dup2(fds[i], i) < 0)
+        return fail_errno(Code::kIo, "set up standard streams", errno);
+  }
   // Nothing of the runtime's may leak into the container.
   ::syscall(SYS_close_range, 3, UINT_MAX, CLOSE_RANGE_CLOEXEC);
   ::setsid();
+  if (s.tty && ::ioctl(0, TIOCSCTTY, 0) != 0)
+    return fail_errno(Code::kIo, "make the terminal the controlling one", errno);
   ::umask(022);
   BERTH_TRY(restrict_capabilities());
   return {};
@@ -67,7 +128,7 @@ int child_main(void* arg) {
   char go = 0;
   if (::read(a->sync_fd, &go, 1) != 1) _exit(125);  // the parent gave up on us
   ::close(a->sync_fd);
-  auto r = setup(*a->spec);
+  auto r = setup(*a->spec, a->console_fd);
   Error e = r ? exec_command(a->spec->argv, a->spec->env) : r.error();
   report_child_error(a->report_fd, e);
   _exit(125);
@@ -128,7 +189,11 @@ Result<Spawned> spawn_init(const InitSpec& spec, const std::function<Result<>(pi
   if (::pipe2(report, O_CLOEXEC) != 0) return fail_errno(Code::kIo, "pipe", errno);
   UniqueFd report_r(report[0]), report_w(report[1]);
 
-  ChildArgs args{&spec, sync_r.get(), report_w.get()};
+  int console[2] = {-1, -1};
+  if (spec.tty && ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) != 0)
+    return fail_errno(Code::kIo, "socketpair", errno);
+  UniqueFd console_parent(console[0]), console_child(console[1]);
+  ChildArgs args{&spec, sync_r.get(), report_w.get(), console_child.get()};
   // The child gets a copy of this memory (no CLONE_VM), so a plain buffer is its stack.
   std::vector<char> stack(1 << 20);
   constexpr int kFlags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
@@ -136,6 +201,7 @@ Result<Spawned> spawn_init(const InitSpec& spec, const std::function<Result<>(pi
   if (pid < 0) return fail_errno(Code::kInternal, "clone the container process", errno);
   sync_r.reset();
   report_w.reset();
+  console_child.reset();
   auto reap = [pid] {
     ::kill(pid, SIGKILL);
     while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
@@ -157,11 +223,18 @@ Result<Spawned> spawn_init(const InitSpec& spec, const std::function<Result<>(pi
     return fail_errno(Code::kInternal, "start the container process", errno);
   }
   sync_w.reset();
+  // Before the report: the child sends the terminal, then execs (or fails and says why).
+  UniqueFd tty;
+  if (spec.tty) tty = recv_fd(console_parent.get());
   if (auto r = read_child_report(report_r.get()); !r) {
     reap();
     return std::unexpected(r.error());
   }
-  return Spawned{pid, std::move(pidfd)};
+  if (spec.tty && !tty.valid()) {
+    reap();
+    return fail(Code::kInternal, "the container's terminal did not arrive");
+  }
+  return Spawned{pid, std::move(pidfd), std::move(tty)};
 }
 
 }  // namespace berth::runtime

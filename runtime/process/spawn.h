@@ -26,11 +26,14 @@ struct InitSpec {
   int stdin_fd = -1;              // become 0, 1, 2 in the container
   int stdout_fd = -1;
   int stderr_fd = -1;
+  bool tty = false;  // a terminal from the container's own devpts becomes 0, 1, 2 (the
+                    // stdio fds above are ignored) and its master is handed back
 };
 
 struct Spawned {
   pid_t pid = 0;   // host pid of the container's init
   UniqueFd pidfd;  // for waiting and signalling without pid-reuse races
+  UniqueFd tty;    // InitSpec::tty: the terminal's master side; else invalid
 };
 
 // Clones the init. `place(pid)` runs in the parent while the child is still waiting

@@ -51,7 +51,7 @@ TEST_CASE("bridge gives an address from the default network and two containers r
   // The container's /etc/hosts names its own address.
   CHECK(berth.ok("exec srv cat /etc/hosts").find(ip + "\t" + id.substr(0, 12)) != std::string::npos);
   // From a second container on the same bridge, and from the host.
-  CHECK(berth.ok("run --rm busybox nc -w 2 " + ip + " 5000 </dev/null") == "pong");
+  CHECK(berth.ok("run --rm busybox nc -w 5 " + ip + " 5000 </dev/null") == "pong");
   CHECK(berth.ok("run --rm busybox ping -c1 -W2 " + ip).find("1 packets received") != std::string::npos);
   int rc = 1;
   sh("ping -c1 -W2 " + ip + " >/dev/null", &rc);
@@ -68,7 +68,7 @@ TEST_CASE("container:NAME shares the other container's network namespace", "[run
   std::string addrs = berth.ok("run --rm --net container:pod busybox ip -o -4 addr show eth0");
   CHECK(addrs.find(ip + "/") != std::string::npos);
   // Same namespace: the other container's listener is on our loopback.
-  CHECK(berth.ok("run --rm --net container:pod busybox nc -w 2 127.0.0.1 6000 </dev/null") == "shared");
+  CHECK(berth.ok("run --rm --net container:pod busybox nc -w 5 127.0.0.1 6000 </dev/null") == "shared");
   // But not its processes.
   CHECK(berth.ok("run --rm --net container:pod busybox sh -c 'pidof nc || echo none'") == "none");
   auto conflict = berth("run --rm --net container:pod -p 80 busybox true");
@@ -113,7 +113,7 @@ TEST_CASE("user-defined networks resolve names and aliases", "[runtime][net]") {
   CHECK(berth.ok("exec api cat /etc/hosts").find(ip + "\t" + short_api + " api backend") != std::string::npos);
   // By name, by alias and by short ID, from a container started later.
   for (const std::string& name : {std::string("api"), std::string("backend"), short_api})
-    CHECK(berth.ok("run --rm --net appnet busybox nc -w 2 " + name + " 7000 </dev/null") == "api");
+    CHECK(berth.ok("run --rm --net appnet busybox nc -w 5 " + name + " 7000 </dev/null") == "api");
   // A container started later shows up in the earlier one's hosts file, and goes again.
   berth.ok("run -d --name worker --net appnet busybox sleep 1000");
   CHECK(berth.ok("exec api cat /etc/hosts").find("worker") != std::string::npos);
@@ -132,8 +132,8 @@ TEST_CASE("containers on different networks cannot reach each other", "[runtime]
   berth.ok("network create isonet");
   berth.ok("run -d --name iso --net isonet busybox nc -ll -p 7000 -e echo iso");
   std::string ip = berth.ok("inspect -f '{{.NetworkSettings.IPAddress}}' iso");
-  CHECK(berth.ok("run --rm --net isonet busybox nc -w 2 " + ip + " 7000 </dev/null") == "iso");
-  CHECK(berth("run --rm busybox nc -w 2 " + ip + " 7000 </dev/null").out.empty());
+  CHECK(berth.ok("run --rm --net isonet busybox nc -w 5 " + ip + " 7000 </dev/null") == "iso");
+  CHECK(berth("run --rm busybox nc -w 5 " + ip + " 7000 </dev/null").out.empty());
   berth.ok("rm -f iso");
   berth.ok("network rm isonet");
 }

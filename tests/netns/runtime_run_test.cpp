@@ -111,3 +111,45 @@ TEST_CASE("bad input gives a clear message and a non-zero status and changes not
   CHECK(stopped.err.find("not running") != std::string::npos);
   CHECK(berth.ok("ps -aq").size() == 12);  // still exactly one container
 }
+
+TEST_CASE("image import from a tarball and a directory then ls and rm", "[runtime][image]") {
+  Berth berth;
+  berth.ok("run --rm --net none busybox true");  // builds the busybox image
+  std::string rootfs = berth.root() + "/images/busybox/rootfs";
+  std::string tarball = temp_dir() + "/box.tar";
+  sh("tar -C " + rootfs + " -cf " + tarball + " .");
+  std::string id = berth.ok("image import " + tarball + " mybox:1.0");
+  CHECK(id.size() == 64);
+  CHECK(berth.ok("image import " + rootfs + " dirbox").size() == 64);
+  std::string ls = berth.ok("image ls");
+  CHECK(ls.find("mybox") != std::string::npos);
+  CHECK(ls.find("1.0") != std::string::npos);
+  CHECK(ls.find("dirbox") != std::string::npos);
+  CHECK(berth.ok("run --rm --net none mybox:1.0 echo imported") == "imported");
+  CHECK(berth.ok("run --rm --net none dirbox cat /etc/group").find("root:x:0:") != std::string::npos);
+  // No default command in an imported image.
+  auto nocmd = berth("run --rm --net none mybox:1.0");
+  CHECK(nocmd.rc == 125);
+  CHECK(nocmd.err.find("no command specified") != std::string::npos);
+  auto dup = berth("image import " + tarball + " mybox:1.0");
+  CHECK(dup.rc == 1);
+  CHECK(dup.err.find("exists already") != std::string::npos);
+  // In use: refused; after the container is gone: removed.
+  berth.ok("create --name user --net none mybox:1.0 true");
+  auto busy = berth("image rm mybox:1.0");
+  CHECK(busy.rc == 1);
+  CHECK(busy.err.find("used by container `user`") != std::string::npos);
+  berth.ok("rm user");
+  CHECK(berth.ok("image rm mybox:1.0 dirbox") == "Deleted: mybox:1.0\nDeleted: dirbox:latest");
+  CHECK(berth.ok("image ls").find("mybox") == std::string::npos);
+  auto gone = berth("image rm mybox:1.0");
+  CHECK(gone.rc == 1);
+  CHECK(gone.err.find("no such image") != std::string::npos);
+  // A hostile archive is refused and leaves no image.
+  std::string t = temp_dir();
+  sh("tar -cf " + t + "/evil.tar --absolute-names /etc/hostname 2>/dev/null");
+  auto evil = berth("image import " + t + "/evil.tar evil");
+  CHECK(evil.rc == 1);
+  CHECK(evil.err.find("absolute path") != std::string::npos);
+  CHECK(berth.ok("image ls").find("evil") == std::string::npos);
+}
