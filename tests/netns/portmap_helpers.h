@@ -38,18 +38,21 @@ inline std::string write_script(const std::string& name, const std::string& text
   return file;
 }
 
-// Starts a TCP or UDP server on `port` (both families) inside `netns` ("" = the test host)
-// that answers every connection or datagram with "<reply> <peer address>", for 30 s.
+// Starts a TCP or UDP server on `bind`:`port` (default: every address of both families)
+// inside `netns` ("" = the test host) that answers every connection or datagram with
+// "<reply> <peer address>", for 30 s.
 // Returns once it listens.
-inline void serve(const std::string& netns, const std::string& proto, int port, const std::string& reply) {
+inline void serve(const std::string& netns, const std::string& proto, int port, const std::string& reply,
+                  const std::string& bind = "::") {
   static const std::string script = write_script(
       "serve.py",
       "import socket,sys,time\n"
       "udp=sys.argv[1]=='udp'\n"
-      "s=socket.socket(socket.AF_INET6,socket.SOCK_DGRAM if udp else socket.SOCK_STREAM)\n"
-      "s.setsockopt(socket.IPPROTO_IPV6,socket.IPV6_V6ONLY,0)\n"
+      "v6=':' in sys.argv[4]\n"
+      "s=socket.socket(socket.AF_INET6 if v6 else socket.AF_INET,socket.SOCK_DGRAM if udp else socket.SOCK_STREAM)\n"
+      "if v6: s.setsockopt(socket.IPPROTO_IPV6,socket.IPV6_V6ONLY,0)\n"
       "s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
-      "s.bind(('::',int(sys.argv[2])))\n"
+      "s.bind((sys.argv[4],int(sys.argv[2])))\n"
       "if not udp: s.listen(16)\n"
       "s.settimeout(1);end=time.time()+30\n"
       "def peer(a): return a[0][7:] if a[0].startswith('::ffff:') else a[0]\n"
@@ -61,7 +64,8 @@ inline void serve(const std::string& netns, const std::string& proto, int port, 
       "      c,a=s.accept();c.sendall((sys.argv[3]+' '+peer(a)).encode());c.close()\n"
       "  except OSError: pass\n");
   std::string enter = netns.empty() ? "" : "nsenter --net=" + netns + " ";
-  sh(enter + "python3 " + script + " " + proto + " " + std::to_string(port) + " " + reply + " >/dev/null 2>&1 &");
+  sh(enter + "python3 " + script + " " + proto + " " + std::to_string(port) + " " + reply + " " + bind +
+     " >/dev/null 2>&1 &");
   std::string opt = proto == "udp" ? "-Hunl" : "-Htln";
   for (int i = 0; i < 60; ++i) {
     std::string cmd = "ss " + opt + " sport = :" + std::to_string(port);
