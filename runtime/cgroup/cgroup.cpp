@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "runtime/cgroup/limits.h"
@@ -108,6 +109,24 @@ Result<> Cgroup::destroy() const {
     }
   }
   return {};
+}
+
+Result<> Cgroup::freeze(bool frozen) const {
+  std::string dir = layout_.v2 ? layout_.unified + "/" + rel_ : dir_of("freezer");
+  if (dir.empty()) return fail(Code::kNotAvailable, "the freezer cgroup controller is not available");
+  const char* file = layout_.v2 ? "cgroup.freeze" : "freezer.state";
+  BERTH_TRY(write_cgroup_file(dir, file, layout_.v2 ? (frozen ? "1" : "0") : (frozen ? "FROZEN" : "THAWED")));
+  // v1 passes through FREEZING; v2 reports "frozen 1" in cgroup.events once done.
+  for (int i = 0; i < 200; ++i) {
+    std::ifstream in(dir + (layout_.v2 ? "/cgroup.events" : "/freezer.state"));
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    bool done = layout_.v2 ? text.find(frozen ? "frozen 1" : "frozen 0") != std::string::npos
+                           : text.starts_with(frozen ? "FROZEN" : "THAWED");
+    if (done) return {};
+    timespec ts{0, 5'000'000};
+    nanosleep(&ts, nullptr);
+  }
+  return fail(Code::kTryAgainLater, std::string(frozen ? "freezing" : "thawing") + " `" + dir + "` did not finish");
 }
 
 Usage Cgroup::usage() const { return read_usage(*this, layout_.v2); }

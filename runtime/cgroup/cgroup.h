@@ -46,6 +46,9 @@ class Cgroup {
   // they are gone already.
   [[nodiscard]] Result<> destroy() const;
   [[nodiscard]] Usage usage() const;
+  // Freezes (pause) or thaws every process of the container; waits until the kernel
+  // reports the new state (up to a second).
+  [[nodiscard]] Result<> freeze(bool frozen) const;
   // The kernel's OOM killer killed something in the memory cgroup.
   [[nodiscard]] bool oom_killed() const;
   // Every directory this container has (for tests and diagnostics).

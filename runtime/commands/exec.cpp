@@ -36,6 +36,8 @@ void add_exec_command(CLI::App& app, Context& ctx) {
     if (id.empty()) return;
     auto c = load_reconciled(ctx.rt(), id);
     if (!c) return ctx.report(c.error(), kRuntimeFailure);
+    if (c->state.status == Status::kPaused)
+      return ctx.report({Code::kInvalidConfig, "container `" + c->name + "` is paused: unpause it first", {}}, kRuntimeFailure);
     if (c->state.status != Status::kRunning || c->state.pid <= 0)
       return ctx.report({Code::kInvalidConfig, "container `" + c->name + "` is not running", {}}, kRuntimeFailure);
     ExecSpec s;

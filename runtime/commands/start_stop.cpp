@@ -81,6 +81,18 @@ void add_start_stop_commands(CLI::App& app, Context& ctx) {
     });
   });
 
+  static std::vector<std::string> pause_refs, unpause_refs;
+  auto* pause = app.add_subcommand("pause", "Freeze every process of running containers");
+  pause->add_option("CONTAINER", pause_refs, "Name or ID")->required();
+  pause->callback([&ctx] {
+    for_each(ctx, pause_refs, kCommandFailure, [&](const std::string& id) { return pause_container(ctx.rt(), id); });
+  });
+  auto* unpause = app.add_subcommand("unpause", "Thaw paused containers");
+  unpause->add_option("CONTAINER", unpause_refs, "Name or ID")->required();
+  unpause->callback([&ctx] {
+    for_each(ctx, unpause_refs, kCommandFailure, [&](const std::string& id) { return unpause_container(ctx.rt(), id); });
+  });
+
   auto* kill = app.add_subcommand("kill", "Send a signal (default SIGKILL) to running containers");
   kill->add_option("CONTAINER", kill_o.refs, "Name or ID")->required();
   kill->add_option("-s,--signal", kill_o.signal, "Signal name or number");

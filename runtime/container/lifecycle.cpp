@@ -93,6 +93,13 @@ void record_start_failure(Runtime& rt, Container& c, const Error& e) {
   _exit(0);
 }
 
+// A paused container is thawed before it is signalled: frozen tasks would not act on it.
+void thaw_if_paused(Runtime& rt, Container& c) {
+  if (c.state.status != Status::kPaused) return;
+  (void)Cgroup(rt.cgroups, c.id).freeze(false);
+  c.state.status = Status::kRunning;
+}
+
 // Closes every descriptor but 0-2 and `keep`: the monitor lives long and execs plugins.
 void close_other_fds(std::initializer_list<int> keep) {
   int next = 3;
@@ -176,6 +183,7 @@ Result<> stop_container(Runtime& rt, const std::string& id, int timeout_s) {
     BERTH_TRY(reconcile_locked(rt, c));
     if (!is_active(c.state.status)) return {};
     c.state.manually_stopped = true;
+    thaw_if_paused(rt, c);
     BERTH_TRY(rt.store.save(c));
   }
   if (auto pfd = open_pidfd(c.state.pid, c.state.pid_start)) {
@@ -193,6 +201,10 @@ Result<> kill_container(Runtime& rt, const std::string& id, int sig) {
   auto c = BERTH_TRY(rt.store.load(id));
   BERTH_TRY(reconcile_locked(rt, c));
   auto pfd = open_pidfd(c.state.pid, c.state.pid_start);
+  if (c.state.status == Status::kPaused && (sig == SIGKILL || sig == SIGTERM)) {
+    thaw_if_paused(rt, c);
+    BERTH_TRY(rt.store.save(c));
+  }
   if (c.state.status != Status::kRunning || !pfd)
     return fail(Code::kInvalidConfig, "container `" + c.name + "` is not running");
   // Signals that end a container count as a manual stop: no restart afterwards.
@@ -224,6 +236,7 @@ Result<> remove_container(Runtime& rt, const std::string& id, bool force) {
       return fail(Code::kInvalidConfig, "cannot remove running container `" + c.name + "`",
                   "stop it first, or use rm -f");
     c.state.manually_stopped = true;
+    thaw_if_paused(rt, c);
     BERTH_TRY(rt.store.save(c));
     if (auto pfd = open_pidfd(c.state.pid, c.state.pid_start)) {
       (void)pidfd_signal(pfd->get(), SIGKILL);

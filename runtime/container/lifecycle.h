@@ -34,6 +34,9 @@ struct CreateRequest {
 [[nodiscard]] Result<> stop_container(Runtime& rt, const std::string& id, int timeout_s);
 // Sends `sig` to the container's init. Code 7 when it is not running.
 [[nodiscard]] Result<> kill_container(Runtime& rt, const std::string& id, int sig);
+// Freezes every process of a running container (status paused) / thaws them again.
+[[nodiscard]] Result<> pause_container(Runtime& rt, const std::string& id);
+[[nodiscard]] Result<> unpause_container(Runtime& rt, const std::string& id);
 // Removes a stopped container (`force`: kills a running one first) and everything it had.
 [[nodiscard]] Result<> remove_container(Runtime& rt, const std::string& id, bool force);
 // The removal itself, for a caller that holds the lock and knows the container is stopped.

@@ -151,3 +151,27 @@ TEST_CASE("ps reconciles a container whose monitor died", "[runtime]") {
   CHECK(cgroup_dirs(id).empty());
   berth.ok("rm orphan");
 }
+
+TEST_CASE("pause freezes the container and unpause thaws it", "[runtime]") {
+  Berth berth;
+  std::string id = berth.ok("run -d --name ice --net none busybox sh -c "
+                            "'i=0; while true; do i=$((i+1)); echo $i > /tmp/n; sleep 0.05; done'");
+  std::string counter = berth.root() + "/containers/" + id + "/upper/tmp/n";
+  wait_for([&] { return path_exists(counter); });
+  CHECK(berth.ok("pause ice") == "ice");
+  CHECK(berth.inspect("ice")["State"]["Status"] == "paused");
+  CHECK(berth.ok("ps").find("(Paused)") != std::string::npos);
+  std::string before = sh("cat " + counter);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(sh("cat " + counter) == before);
+  CHECK(berth("exec ice true").err.find("paused") != std::string::npos);
+  CHECK(berth("pause ice").rc == 1);
+  CHECK(berth.ok("unpause ice") == "ice");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(sh("cat " + counter) != before);
+  // A paused container still stops.
+  berth.ok("pause ice");
+  berth.ok("stop -t 1 ice");
+  CHECK(berth.inspect("ice")["State"]["Status"] == "exited");
+  berth.ok("rm ice");
+}
