@@ -166,6 +166,7 @@ Result<int> run_attached(Runtime& rt, const std::string& id, const LaunchIo& io)
     ::cfmakeraw(&t);
     ::tcsetattr(io.stdin_fd, TCSANOW, &t);
   }
+  ::signal(SIGPIPE, SIG_IGN);  // a closed stdout must not kill the container's monitor
   SuperviseOptions o;
   o.echo = true;
   o.proxy_signals = true;

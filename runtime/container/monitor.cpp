@@ -26,14 +26,16 @@ namespace {
 
 constexpr int kProxied[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
-void write_all(int fd, const char* p, size_t n) {
+// False when `fd` is gone (EPIPE: whoever read our output stopped reading).
+bool write_all(int fd, const char* p, size_t n) {
   while (n > 0) {
     ssize_t w = ::write(fd, p, n);
     if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return;  // our terminal went away: the container keeps running
+    if (w <= 0) return false;
     p += w;
     n -= size_t(w);
   }
+  return true;
 }
 
 void copy_window_size(int from, int to) {
@@ -50,6 +52,8 @@ int pump(Launched& l, std::optional<LogWriter>& log, const SuperviseOptions& o, 
   int streams[2] = {l.out.get(), l.err.get()};
   bool open[2] = {true, !tty};
   bool input = tty && o.io.stdin_fd >= 0;
+  bool echo = o.echo;
+  int interrupts = 0;
   if (tty) copy_window_size(o.io.stdin_fd, l.tty.get());
   while (open[0] || open[1] || !exited) {
     pollfd fds[5] = {{open[0] ? streams[0] : -1, POLLIN, 0},
@@ -72,19 +76,30 @@ int pump(Launched& l, std::optional<LogWriter>& log, const SuperviseOptions& o, 
         continue;
       }
       if (log) log->write(s, {buf, size_t(n)});
-      if (o.echo) write_all(s + 1, buf, size_t(n));
+      if (echo && !write_all(s + 1, buf, size_t(n))) {
+        // Whoever read our output is gone (`run ... | head`): end the container, as a
+        // pipeline would end its writer.
+        echo = false;
+        (void)pidfd_signal(l.init.pidfd.get(), SIGKILL);
+      }
     }
     if (fds[3].revents) {
       signalfd_siginfo si{};
       if (::read(sigfd, &si, sizeof si) == sizeof si) {
-        if (si.ssi_signo == SIGWINCH) copy_window_size(o.io.stdin_fd, l.tty.get());
-        else (void)pidfd_signal(l.init.pidfd.get(), int(si.ssi_signo));
+        int sig = int(si.ssi_signo);
+        if (sig == SIGWINCH) {
+          copy_window_size(o.io.stdin_fd, l.tty.get());
+        } else {
+          // As Docker's CLI: a pid 1 without handlers ignores ^C, so the third one kills.
+          if ((sig == SIGINT || sig == SIGTERM) && ++interrupts >= 3) sig = SIGKILL;
+          (void)pidfd_signal(l.init.pidfd.get(), sig);
+        }
       }
     }
     if (fds[4].revents) {
       char buf[4096];
       ssize_t n = ::read(o.io.stdin_fd, buf, sizeof buf);
-      if (n > 0) write_all(l.tty.get(), buf, size_t(n));
+      if (n > 0) (void)write_all(l.tty.get(), buf, size_t(n));
       else if (n == 0 || errno != EINTR) input = false;  // a terminal cannot be half-closed
     }
     if (fds[2].revents) {
