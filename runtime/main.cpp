@@ -1,8 +1,7 @@
 // berth: a small container runtime whose containers are networked by berth's CNI
 // plugins. Thin: global options, then one verb from commands/.
-#include <cstdio>
-
 #include <CLI/CLI.hpp>
+#include <cstdio>
 
 #include "runtime/commands/context.h"
 #include "runtime/network/commands.h"
@@ -10,12 +9,15 @@
 using namespace berth::runtime;
 
 int main(int argc, char** argv) {
-  CLI::App app{"berth: run containers in namespaces, cgroups and an overlay rootfs, networked by CNI plugins",
-               "berth"};
+  CLI::App app{
+      "berth: run containers in namespaces, cgroups and an overlay rootfs, networked by CNI "
+      "plugins",
+      "berth"};
   app.require_subcommand(1);
   app.fallthrough();
   cli::Context ctx;
-  app.add_option("--root", ctx.root, "Where berth keeps containers and images")->capture_default_str();
+  app.add_option("--root", ctx.root, "Where berth keeps containers and images")
+      ->capture_default_str();
   app.add_option("--log-level", ctx.log_level, "trace, debug, info, warn (default), error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   app.set_version_flag("--version", std::string("berth ") + BERTH_VERSION);

@@ -39,8 +39,10 @@ CgroupLayout detect_cgroup_layout() {
     std::string fstype, source, super;
     ls >> fstype >> source >> super;
     if (fstype == "cgroup2") {
-      if (mnt == "/sys/fs/cgroup") layout.unified = mnt;
-      else if (unified_elsewhere.empty()) unified_elsewhere = mnt;
+      if (mnt == "/sys/fs/cgroup")
+        layout.unified = mnt;
+      else if (unified_elsewhere.empty())
+        unified_elsewhere = mnt;
     } else if (fstype == "cgroup") {
       std::istringstream opts(super);
       std::string opt;
@@ -52,7 +54,8 @@ CgroupLayout detect_cgroup_layout() {
   // Pure v2 unless v1 controllers exist; a v2 mount elsewhere (hybrid) only counts alone.
   if (!layout.unified.empty() || layout.v1.empty()) {
     layout.v2 = true;
-    if (layout.unified.empty()) layout.unified = unified_elsewhere.empty() ? "/sys/fs/cgroup" : unified_elsewhere;
+    if (layout.unified.empty())
+      layout.unified = unified_elsewhere.empty() ? "/sys/fs/cgroup" : unified_elsewhere;
     layout.v1.clear();
   }
   return layout;
@@ -94,7 +97,8 @@ Result<> Cgroup::create(const Limits& limits) {
 }
 
 Result<> Cgroup::add(pid_t pid) const {
-  for (const auto& p : paths()) BERTH_TRY(write_cgroup_file(p, "cgroup.procs", std::to_string(pid)));
+  for (const auto& p : paths())
+    BERTH_TRY(write_cgroup_file(p, "cgroup.procs", std::to_string(pid)));
   return {};
 }
 
@@ -103,7 +107,8 @@ Result<> Cgroup::destroy() const {
     // Processes leave their cgroups as they are reaped: give stragglers a moment.
     for (int tries = 0;; ++tries) {
       if (::rmdir(p.c_str()) == 0 || errno == ENOENT) break;
-      if (errno != EBUSY || tries >= 200) return fail_errno(Code::kIo, "remove cgroup `" + p + "`", errno);
+      if (errno != EBUSY || tries >= 200)
+        return fail_errno(Code::kIo, "remove cgroup `" + p + "`", errno);
       timespec ts{0, 5'000'000};
       nanosleep(&ts, nullptr);
     }
@@ -113,9 +118,11 @@ Result<> Cgroup::destroy() const {
 
 Result<> Cgroup::freeze(bool frozen) const {
   std::string dir = layout_.v2 ? layout_.unified + "/" + rel_ : dir_of("freezer");
-  if (dir.empty()) return fail(Code::kNotAvailable, "the freezer cgroup controller is not available");
+  if (dir.empty())
+    return fail(Code::kNotAvailable, "the freezer cgroup controller is not available");
   const char* file = layout_.v2 ? "cgroup.freeze" : "freezer.state";
-  BERTH_TRY(write_cgroup_file(dir, file, layout_.v2 ? (frozen ? "1" : "0") : (frozen ? "FROZEN" : "THAWED")));
+  BERTH_TRY(write_cgroup_file(dir, file,
+                              layout_.v2 ? (frozen ? "1" : "0") : (frozen ? "FROZEN" : "THAWED")));
   // v1 passes through FREEZING; v2 reports "frozen 1" in cgroup.events once done.
   for (int i = 0; i < 200; ++i) {
     std::ifstream in(dir + (layout_.v2 ? "/cgroup.events" : "/freezer.state"));
@@ -126,7 +133,8 @@ Result<> Cgroup::freeze(bool frozen) const {
     timespec ts{0, 5'000'000};
     nanosleep(&ts, nullptr);
   }
-  return fail(Code::kTryAgainLater, std::string(frozen ? "freezing" : "thawing") + " `" + dir + "` did not finish");
+  return fail(Code::kTryAgainLater,
+              std::string(frozen ? "freezing" : "thawing") + " `" + dir + "` did not finish");
 }
 
 Usage Cgroup::usage() const { return read_usage(*this, layout_.v2); }

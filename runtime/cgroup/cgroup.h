@@ -27,10 +27,10 @@ struct CgroupLayout {
 CgroupLayout detect_cgroup_layout();
 
 struct Usage {
-  int64_t memory = -1;       // bytes in use; -1: unknown
-  int64_t memory_limit = -1; // bytes; -1: unlimited or unknown
+  int64_t memory = -1;        // bytes in use; -1: unknown
+  int64_t memory_limit = -1;  // bytes; -1: unlimited or unknown
   int64_t pids = -1;
-  int64_t cpu_ns = -1;       // CPU time used
+  int64_t cpu_ns = -1;  // CPU time used
 };
 
 class Cgroup {

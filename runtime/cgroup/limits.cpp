@@ -39,7 +39,8 @@ int64_t read_key(const std::string& path, const std::string& key) {
 
 }  // namespace
 
-Result<> write_cgroup_file(const std::string& dir, const std::string& file, const std::string& value) {
+Result<> write_cgroup_file(const std::string& dir, const std::string& file,
+                           const std::string& value) {
   std::string path = dir + "/" + file;
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
   if (!fd.valid() || ::write(fd.get(), value.data(), value.size()) < 0)
@@ -50,15 +51,18 @@ Result<> write_cgroup_file(const std::string& dir, const std::string& file, cons
 Result<> apply_limits(const Cgroup& cg, bool v2, const Limits& l) {
   if (l.memory > 0) {
     std::string dir = cg.dir_of("memory");
-    if (dir.empty()) return fail(Code::kNotAvailable, "the memory cgroup controller is not available");
-    BERTH_TRY(write_cgroup_file(dir, v2 ? "memory.max" : "memory.limit_in_bytes", std::to_string(l.memory)));
+    if (dir.empty())
+      return fail(Code::kNotAvailable, "the memory cgroup controller is not available");
+    BERTH_TRY(write_cgroup_file(dir, v2 ? "memory.max" : "memory.limit_in_bytes",
+                                std::to_string(l.memory)));
   }
   if (l.nano_cpus > 0) {
     std::string dir = cg.dir_of("cpu");
     if (dir.empty()) return fail(Code::kNotAvailable, "the cpu cgroup controller is not available");
     int64_t quota = l.nano_cpus * kCpuPeriodUs / 1'000'000'000;
     if (v2) {
-      BERTH_TRY(write_cgroup_file(dir, "cpu.max", std::to_string(quota) + " " + std::to_string(kCpuPeriodUs)));
+      BERTH_TRY(write_cgroup_file(dir, "cpu.max",
+                                  std::to_string(quota) + " " + std::to_string(kCpuPeriodUs)));
     } else {
       BERTH_TRY(write_cgroup_file(dir, "cpu.cfs_period_us", std::to_string(kCpuPeriodUs)));
       BERTH_TRY(write_cgroup_file(dir, "cpu.cfs_quota_us", std::to_string(quota)));
@@ -66,7 +70,8 @@ Result<> apply_limits(const Cgroup& cg, bool v2, const Limits& l) {
   }
   if (l.pids > 0) {
     std::string dir = cg.dir_of("pids");
-    if (dir.empty()) return fail(Code::kNotAvailable, "the pids cgroup controller is not available");
+    if (dir.empty())
+      return fail(Code::kNotAvailable, "the pids cgroup controller is not available");
     BERTH_TRY(write_cgroup_file(dir, "pids.max", std::to_string(l.pids)));
   }
   return {};

@@ -1,10 +1,9 @@
 #include "runtime/commands/context.h"
 
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstdio>
-
-#include <spdlog/spdlog.h>
 
 #include "core/log.h"
 

@@ -37,14 +37,14 @@ class Context {
 };
 
 // Each file under commands/ adds its verbs.
-void add_run_commands(CLI::App& app, Context& ctx);       // run, create
+void add_run_commands(CLI::App& app, Context& ctx);         // run, create
 void add_start_stop_commands(CLI::App& app, Context& ctx);  // start, stop, restart, kill
 void add_rm_command(CLI::App& app, Context& ctx);
 void add_ps_command(CLI::App& app, Context& ctx);
-void add_inspect_commands(CLI::App& app, Context& ctx);   // inspect, port
+void add_inspect_commands(CLI::App& app, Context& ctx);  // inspect, port
 void add_logs_command(CLI::App& app, Context& ctx);
 void add_exec_command(CLI::App& app, Context& ctx);
-void add_image_commands(CLI::App& app, Context& ctx);     // image import|ls|rm, images
+void add_image_commands(CLI::App& app, Context& ctx);  // image import|ls|rm, images
 void add_stats_command(CLI::App& app, Context& ctx);
 void add_network_connect_commands(CLI::App& network, Context& ctx);  // network connect|disconnect
 

@@ -1,9 +1,8 @@
 // exec: runs a command inside a running container (its namespaces, cgroups, capability
 // set and environment) and returns the command's exit status.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
-
-#include <CLI/CLI.hpp>
 
 #include "runtime/commands/context.h"
 #include "runtime/container/launch.h"
@@ -20,7 +19,8 @@ void add_exec_command(CLI::App& app, Context& ctx) {
   static std::string workdir;
   auto* exec = app.add_subcommand("exec", "Run a command in a running container");
   exec->add_flag("-i,--interactive", interactive, "Keep stdin open");
-  exec->add_flag("-t,--tty", tty, "Accepted for Docker compatibility: the command shares our terminal");
+  exec->add_flag("-t,--tty", tty,
+                 "Accepted for Docker compatibility: the command shares our terminal");
   exec->add_option("-e,--env", env, "Set an environment variable")->allow_extra_args(false);
   exec->add_option("-w,--workdir", workdir, "Working directory inside the container");
   exec->prefix_command();
@@ -37,9 +37,12 @@ void add_exec_command(CLI::App& app, Context& ctx) {
     auto c = load_reconciled(ctx.rt(), id);
     if (!c) return ctx.report(c.error(), kRuntimeFailure);
     if (c->state.status == Status::kPaused)
-      return ctx.report({Code::kInvalidConfig, "container `" + c->name + "` is paused: unpause it first", {}}, kRuntimeFailure);
+      return ctx.report(
+          {Code::kInvalidConfig, "container `" + c->name + "` is paused: unpause it first", {}},
+          kRuntimeFailure);
     if (c->state.status != Status::kRunning || c->state.pid <= 0)
-      return ctx.report({Code::kInvalidConfig, "container `" + c->name + "` is not running", {}}, kRuntimeFailure);
+      return ctx.report({Code::kInvalidConfig, "container `" + c->name + "` is not running", {}},
+                        kRuntimeFailure);
     ExecSpec s;
     s.pid = c->state.pid;
     s.pid_start = c->state.pid_start;

@@ -1,10 +1,10 @@
 // inspect (a JSON array, or --format) and port.
-#include <cstdio>
+#include "runtime/container/inspect.h"
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 
 #include "runtime/commands/context.h"
-#include "runtime/container/inspect.h"
 #include "runtime/container/lifecycle.h"
 
 namespace berth::runtime::cli {
@@ -14,7 +14,8 @@ void add_inspect_commands(CLI::App& app, Context& ctx) {
   static std::string format;
   auto* inspect = app.add_subcommand("inspect", "Show containers' configuration and state as JSON");
   inspect->add_option("CONTAINER", refs, "Name or ID")->required();
-  inspect->add_option("-f,--format", format, "Print a field: {{.State.Status}}, {{json .NetworkSettings}}");
+  inspect->add_option("-f,--format", format,
+                      "Print a field: {{.State.Status}}, {{json .NetworkSettings}}");
   inspect->callback([&ctx] {
     auto out = nlohmann::json::array();
     for (const auto& ref : refs) {
@@ -49,9 +50,12 @@ void add_inspect_commands(CLI::App& app, Context& ctx) {
     auto c = load_reconciled(ctx.rt(), id);
     if (!c) return ctx.report(c.error());
     // Only a running container has ports on the host.
-    auto lines = is_active(c->state.status) ? port_lines(*c, port_filter) : std::vector<std::string>{};
+    auto lines =
+        is_active(c->state.status) ? port_lines(*c, port_filter) : std::vector<std::string>{};
     if (lines.empty() && !port_filter.empty())
-      return ctx.report({Code::kInvalidConfig, "no public port `" + port_filter + "` published for `" + port_ref + "`", {}});
+      return ctx.report({Code::kInvalidConfig,
+                         "no public port `" + port_filter + "` published for `" + port_ref + "`",
+                         {}});
     for (const auto& l : lines) std::printf("%s\n", l.c_str());
   });
 }

@@ -4,10 +4,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <deque>
-
-#include <CLI/CLI.hpp>
 
 #include "core/fd.h"
 #include "runtime/commands/context.h"
@@ -57,7 +56,8 @@ void add_logs_command(CLI::App& app, Context& ctx) {
       char* end = nullptr;
       tail = std::strtol(o.tail.c_str(), &end, 10);
       if (o.tail.empty() || *end || tail < 0)
-        return ctx.report({Code::kInvalidConfig, "invalid --tail `" + o.tail + "`: a number or all", {}});
+        return ctx.report(
+            {Code::kInvalidConfig, "invalid --tail `" + o.tail + "`: a number or all", {}});
     }
     std::string id = ctx.resolve(o.ref);
     if (id.empty()) return;

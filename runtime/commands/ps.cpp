@@ -1,8 +1,7 @@
 // ps: the containers, newest first, in Docker's columns. Reading them reconciles records
 // whose monitor is gone.
-#include <cstdio>
-
 #include <CLI/CLI.hpp>
+#include <cstdio>
 
 #include "runtime/commands/context.h"
 #include "runtime/container/clock.h"

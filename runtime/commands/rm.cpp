@@ -1,8 +1,7 @@
 // rm: removes containers and everything they had (plugin attachments, netns, cgroups,
 // writable layer, log).
-#include <cstdio>
-
 #include <CLI/CLI.hpp>
+#include <cstdio>
 
 #include "runtime/commands/context.h"
 #include "runtime/container/lifecycle.h"
@@ -19,8 +18,10 @@ void add_rm_command(CLI::App& app, Context& ctx) {
     for (const auto& ref : refs) {
       std::string id = ctx.resolve(ref);
       if (id.empty()) continue;
-      if (auto r = remove_container(ctx.rt(), id, force); !r) ctx.report(r.error());
-      else std::printf("%s\n", ref.c_str());
+      if (auto r = remove_container(ctx.rt(), id, force); !r)
+        ctx.report(r.error());
+      else
+        std::printf("%s\n", ref.c_str());
     }
   });
 }

@@ -1,10 +1,9 @@
 // `run` and `create`: the options Docker users know, turned into a CreateRequest.
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
-
-#include <CLI/CLI.hpp>
 
 #include "runtime/commands/context.h"
 #include "runtime/container/lifecycle.h"
@@ -26,14 +25,18 @@ struct RunOptions {
 void add_options(CLI::App* cmd, RunOptions& o, bool is_run) {
   // -h is --hostname here, as in Docker; help is --help only.
   cmd->set_help_flag("--help", "Print usage");
-  if (is_run) cmd->add_flag("-d,--detach", o.detach, "Run in the background and print the container ID");
+  if (is_run)
+    cmd->add_flag("-d,--detach", o.detach, "Run in the background and print the container ID");
   cmd->add_flag("--rm", o.auto_remove, "Remove the container when it exits");
   cmd->add_option("--name", o.name, "Assign a name to the container");
-  cmd->add_option("--net,--network", o.network,
-                  "Connect to a network: bridge (default), host, none, container:NAME, or a network name");
-  cmd->add_option("-p,--publish", o.publish, "Publish a port: [ip:][hostPort:]containerPort[/proto]")
+  cmd->add_option(
+      "--net,--network", o.network,
+      "Connect to a network: bridge (default), host, none, container:NAME, or a network name");
+  cmd->add_option("-p,--publish", o.publish,
+                  "Publish a port: [ip:][hostPort:]containerPort[/proto]")
       ->allow_extra_args(false);
-  cmd->add_flag("-P,--publish-all", o.publish_all, "Publish every exposed port on a free host port");
+  cmd->add_flag("-P,--publish-all", o.publish_all,
+                "Publish every exposed port on a free host port");
   cmd->add_option("--expose", o.expose, "Expose a port or range")->allow_extra_args(false);
   cmd->add_option("--ip", o.ip, "IPv4 address on the network");
   cmd->add_option("--mac-address", o.mac, "MAC address of eth0");
@@ -41,17 +44,20 @@ void add_options(CLI::App* cmd, RunOptions& o, bool is_run) {
       ->allow_extra_args(false);
   cmd->add_option("-e,--env", o.env, "Set an environment variable (K=V, or K to copy ours)")
       ->allow_extra_args(false);
-  cmd->add_option("-v,--volume", o.volumes, "Bind mount: HOST:CONTAINER[:ro] or NAME:CONTAINER[:ro]")
+  cmd->add_option("-v,--volume", o.volumes,
+                  "Bind mount: HOST:CONTAINER[:ro] or NAME:CONTAINER[:ro]")
       ->allow_extra_args(false);
   cmd->add_option("-w,--workdir", o.workdir, "Working directory inside the container");
   cmd->add_option("-h,--hostname", o.hostname, "Container host name (default: the short ID)");
   cmd->add_option("-m,--memory", o.memory, "Memory limit (b, k, m, g)");
   cmd->add_option("--cpus", o.cpus, "Number of CPUs (a decimal such as 0.5)");
   cmd->add_option("--pids-limit", o.pids_limit, "Maximum number of processes");
-  cmd->add_option("--restart", o.restart, "Restart policy: no, always, unless-stopped, on-failure[:N]");
+  cmd->add_option("--restart", o.restart,
+                  "Restart policy: no, always, unless-stopped, on-failure[:N]");
   cmd->add_option("--stop-timeout", o.stop_timeout, "Seconds to wait after SIGTERM before SIGKILL");
   cmd->add_flag("-i,--interactive", o.interactive, "Keep stdin open");
-  cmd->add_flag("-t,--tty", o.tty, "Give the container a terminal (with -i: ours is connected to it)");
+  cmd->add_flag("-t,--tty", o.tty,
+                "Give the container a terminal (with -i: ours is connected to it)");
   // IMAGE and COMMAND are everything from the first non-option on, options of the
   // command included (`run busybox ls -l`).
   cmd->prefix_command();
@@ -89,13 +95,15 @@ Result<CreateRequest> to_request(const RunOptions& o, std::vector<std::string> r
   for (const auto& v : o.volumes) c.volumes.push_back(BERTH_TRY(parse_volume(v)));
   if (!o.memory.empty()) c.limits.memory = BERTH_TRY(parse_memory(o.memory));
   if (!o.cpus.empty()) c.limits.nano_cpus = BERTH_TRY(parse_cpus(o.cpus));
-  if (o.pids_limit < 0) return fail(Code::kInvalidConfig, "invalid --pids-limit: must not be negative");
+  if (o.pids_limit < 0)
+    return fail(Code::kInvalidConfig, "invalid --pids-limit: must not be negative");
   c.limits.pids = o.pids_limit;
   c.restart = BERTH_TRY(parse_restart(o.restart));
   c.auto_remove = o.auto_remove;
   c.interactive = o.interactive;
   c.tty = o.tty;
-  if (o.stop_timeout < 0) return fail(Code::kInvalidConfig, "invalid --stop-timeout: must not be negative");
+  if (o.stop_timeout < 0)
+    return fail(Code::kInvalidConfig, "invalid --stop-timeout: must not be negative");
   c.stop_timeout = o.stop_timeout;
   return req;
 }

@@ -3,9 +3,8 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <cstdio>
-
 #include <CLI/CLI.hpp>
+#include <cstdio>
 
 #include "runtime/commands/context.h"
 #include "runtime/container/lifecycle.h"
@@ -28,8 +27,10 @@ void for_each(Context& ctx, const std::vector<std::string>& refs, int status, Fn
   for (const auto& ref : refs) {
     std::string id = ctx.resolve(ref, status);
     if (id.empty()) continue;
-    if (auto r = fn(id); !r) ctx.report(r.error(), status);
-    else std::printf("%s\n", ref.c_str());
+    if (auto r = fn(id); !r)
+      ctx.report(r.error(), status);
+    else
+      std::printf("%s\n", ref.c_str());
   }
 }
 
@@ -46,7 +47,8 @@ void add_start_stop_commands(CLI::App& app, Context& ctx) {
 
   auto* start = app.add_subcommand("start", "Start one or more stopped containers");
   start->add_option("CONTAINER", start_o.refs, "Name or ID")->required();
-  start->add_flag("-a,--attach", start_o.attach, "Attach: stream the output and return the exit status");
+  start->add_flag("-a,--attach", start_o.attach,
+                  "Attach: stream the output and return the exit status");
   start->add_flag("-i,--interactive", start_o.interactive, "With -a: connect our stdin too");
   start->callback([&ctx] {
     if (start_o.attach) {
@@ -59,12 +61,15 @@ void add_start_stop_commands(CLI::App& app, Context& ctx) {
       ctx.exit_code = *code;
       return;
     }
-    for_each(ctx, start_o.refs, kCommandFailure, [&](const std::string& id) { return start_detached(ctx.rt(), id); });
+    for_each(ctx, start_o.refs, kCommandFailure,
+             [&](const std::string& id) { return start_detached(ctx.rt(), id); });
   });
 
-  auto* stop = app.add_subcommand("stop", "Stop containers: SIGTERM, then SIGKILL after the grace period");
+  auto* stop =
+      app.add_subcommand("stop", "Stop containers: SIGTERM, then SIGKILL after the grace period");
   stop->add_option("CONTAINER", stop_o.refs, "Name or ID")->required();
-  stop->add_option("-t,--time", stop_o.timeout, "Seconds to wait before killing (default: the container's, 10)");
+  stop->add_option("-t,--time", stop_o.timeout,
+                   "Seconds to wait before killing (default: the container's, 10)");
   stop->callback([&ctx] {
     for_each(ctx, stop_o.refs, kCommandFailure, [&](const std::string& id) {
       return stop_container(ctx.rt(), id, timeout_for(ctx, id, stop_o.timeout));
@@ -85,12 +90,14 @@ void add_start_stop_commands(CLI::App& app, Context& ctx) {
   auto* pause = app.add_subcommand("pause", "Freeze every process of running containers");
   pause->add_option("CONTAINER", pause_refs, "Name or ID")->required();
   pause->callback([&ctx] {
-    for_each(ctx, pause_refs, kCommandFailure, [&](const std::string& id) { return pause_container(ctx.rt(), id); });
+    for_each(ctx, pause_refs, kCommandFailure,
+             [&](const std::string& id) { return pause_container(ctx.rt(), id); });
   });
   auto* unpause = app.add_subcommand("unpause", "Thaw paused containers");
   unpause->add_option("CONTAINER", unpause_refs, "Name or ID")->required();
   unpause->callback([&ctx] {
-    for_each(ctx, unpause_refs, kCommandFailure, [&](const std::string& id) { return unpause_container(ctx.rt(), id); });
+    for_each(ctx, unpause_refs, kCommandFailure,
+             [&](const std::string& id) { return unpause_container(ctx.rt(), id); });
   });
 
   auto* kill = app.add_subcommand("kill", "Send a signal (default SIGKILL) to running containers");
@@ -99,7 +106,8 @@ void add_start_stop_commands(CLI::App& app, Context& ctx) {
   kill->callback([&ctx] {
     auto sig = parse_signal(kill_o.signal);
     if (!sig) return ctx.report(sig.error());
-    for_each(ctx, kill_o.refs, kCommandFailure, [&](const std::string& id) { return kill_container(ctx.rt(), id, *sig); });
+    for_each(ctx, kill_o.refs, kCommandFailure,
+             [&](const std::string& id) { return kill_container(ctx.rt(), id, *sig); });
   });
 }
 

@@ -36,7 +36,8 @@ std::optional<double> parse_rfc3339(std::string_view text) {
   size_t i = size_t(consumed);
   if (i < s.size() && s[i] == '.') {
     double scale = 0.1;
-    for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, scale /= 10) frac += (s[i] - '0') * scale;
+    for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, scale /= 10)
+      frac += (s[i] - '0') * scale;
   }
   if (i >= s.size() || s[i] != 'Z') return std::nullopt;
   return double(timegm(&t)) + frac;

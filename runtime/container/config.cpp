@@ -15,9 +15,12 @@ void get_opt(const nlohmann::json& j, const char* key, T& out) {
 std::string to_string(const RestartPolicy& p) {
   using K = RestartPolicy::Kind;
   switch (p.kind) {
-    case K::kNo: return "no";
-    case K::kAlways: return "always";
-    case K::kUnlessStopped: return "unless-stopped";
+    case K::kNo:
+      return "no";
+    case K::kAlways:
+      return "always";
+    case K::kUnlessStopped:
+      return "unless-stopped";
     case K::kOnFailure:
       return p.max_retries ? "on-failure:" + std::to_string(p.max_retries) : "on-failure";
   }
@@ -28,10 +31,13 @@ bool should_restart(const RestartPolicy& p, int exit_code, int restarts, bool ma
   using K = RestartPolicy::Kind;
   if (manually_stopped) return false;
   switch (p.kind) {
-    case K::kNo: return false;
+    case K::kNo:
+      return false;
     case K::kAlways:
-    case K::kUnlessStopped: return true;
-    case K::kOnFailure: return exit_code != 0 && (p.max_retries == 0 || restarts < p.max_retries);
+    case K::kUnlessStopped:
+      return true;
+    case K::kOnFailure:
+      return exit_code != 0 && (p.max_retries == 0 || restarts < p.max_retries);
   }
   return false;
 }
@@ -98,7 +104,8 @@ void from_json(const nlohmann::json& j, ContainerConfig& c) {
   c.volumes.clear();
   if (auto it = j.find("Volumes"); it != j.end() && it->is_array())
     for (const auto& v : *it)
-      c.volumes.push_back({v.value("Source", ""), v.value("Target", ""), v.value("ReadOnly", false)});
+      c.volumes.push_back(
+          {v.value("Source", ""), v.value("Target", ""), v.value("ReadOnly", false)});
   get_opt(j, "Memory", c.limits.memory);
   get_opt(j, "NanoCpus", c.limits.nano_cpus);
   get_opt(j, "PidsLimit", c.limits.pids);

@@ -3,10 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "runtime/network/network.h"
 
@@ -35,17 +34,17 @@ struct Limits {
 };
 
 struct ContainerConfig {
-  std::string image;              // normalized reference, "busybox:latest"
-  std::vector<std::string> cmd;   // argv; empty: the image's default
-  std::vector<std::string> env;   // K=V, after the image's
-  std::string workdir;            // empty: the image's, else "/"
-  std::string hostname;           // empty: the short ID (host mode: the host's)
-  std::string network = "bridge"; // bridge, host, none, container:<id>, or a network name
+  std::string image;               // normalized reference, "busybox:latest"
+  std::vector<std::string> cmd;    // argv; empty: the image's default
+  std::vector<std::string> env;    // K=V, after the image's
+  std::string workdir;             // empty: the image's, else "/"
+  std::string hostname;            // empty: the short ID (host mode: the host's)
+  std::string network = "bridge";  // bridge, host, none, container:<id>, or a network name
   std::vector<net::PortMapping> ports;
   std::vector<std::string> exposed;  // "80/tcp": --expose and the image's
   std::vector<std::string> aliases;  // --network-alias
-  std::string ip;                  // --ip
-  std::string mac;                 // --mac-address
+  std::string ip;                    // --ip
+  std::string mac;                   // --mac-address
   std::vector<Volume> volumes;
   Limits limits;
   RestartPolicy restart;

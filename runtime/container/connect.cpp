@@ -13,8 +13,8 @@ namespace {
 // Rewrites the container's own hosts file (its addresses changed) and its peers'.
 void refresh_hosts(Runtime& rt, const Container& c, const std::vector<std::string>& networks) {
   if (auto all = rt.store.list())
-    (void)rewrite_hosts(rt.store.dir(c.id),
-                        hosts_content(container_hostname(c), c.name, c.state.networks, peers_of(c, *all)));
+    (void)rewrite_hosts(rt.store.dir(c.id), hosts_content(container_hostname(c), c.name,
+                                                          c.state.networks, peers_of(c, *all)));
   refresh_peer_hosts(rt, networks);
 }
 
@@ -24,7 +24,8 @@ Result<Container> load_running(Runtime& rt, const std::string& id) {
   if (c.state.status != Status::kRunning)
     return fail(Code::kInvalidConfig, "container `" + c.name + "` is not running");
   if (c.state.netns.empty())
-    return fail(Code::kInvalidConfig, "container `" + c.name + "` has no network namespace of its own",
+    return fail(Code::kInvalidConfig,
+                "container `" + c.name + "` has no network namespace of its own",
                 "its network mode is `" + c.config.network + "`");
   return c;
 }
@@ -44,14 +45,16 @@ Result<> connect_container(Runtime& rt, const std::string& id, const ConnectRequ
   std::vector<std::string> used;
   for (const auto& a : c.state.networks) {
     if (a.network == req.network)
-      return fail(Code::kInvalidConfig, "container `" + c.name + "` is already on network `" + req.network + "`");
+      return fail(Code::kInvalidConfig,
+                  "container `" + c.name + "` is already on network `" + req.network + "`");
     used.push_back(a.ifname);
   }
   net::AttachOptions opts;
   opts.ifname = next_ifname(used);
   if (!req.ip.empty()) {
     opts.ip = IpAddr::parse(req.ip);
-    if (!opts.ip) return fail(Code::kInvalidConfig, "invalid --ip `" + req.ip + "`: not an IP address");
+    if (!opts.ip)
+      return fail(Code::kInvalidConfig, "invalid --ip `" + req.ip + "`: not an IP address");
   }
   opts.container_name = c.name;
   if (req.network != net::kDefaultNetwork) {
@@ -72,7 +75,8 @@ Result<> disconnect_container(Runtime& rt, const std::string& id, const std::str
   auto it = std::find_if(c.state.networks.begin(), c.state.networks.end(),
                          [&](const NetAttachment& a) { return a.network == network; });
   if (it == c.state.networks.end())
-    return fail(Code::kInvalidConfig, "container `" + c.name + "` is not on network `" + network + "`");
+    return fail(Code::kInvalidConfig,
+                "container `" + c.name + "` is not on network `" + network + "`");
   BERTH_TRY(rt.networks().detach(c.id, c.state.netns, it->network, it->ifname));
   c.state.networks.erase(it);
   BERTH_TRY(rt.store.save(c));

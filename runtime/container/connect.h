@@ -19,9 +19,11 @@ struct ConnectRequest {
 
 // Code 7 when the container is not running, has no network namespace of its own (host,
 // container:), or is on the network already.
-[[nodiscard]] Result<> connect_container(Runtime& rt, const std::string& id, const ConnectRequest& req);
+[[nodiscard]] Result<> connect_container(Runtime& rt, const std::string& id,
+                                         const ConnectRequest& req);
 // Code 7 when it is not attached to `network`.
-[[nodiscard]] Result<> disconnect_container(Runtime& rt, const std::string& id, const std::string& network);
+[[nodiscard]] Result<> disconnect_container(Runtime& rt, const std::string& id,
+                                            const std::string& network);
 
 // The first of eth0, eth1, ... that `used` does not hold (pure).
 std::string next_ifname(const std::vector<std::string>& used);

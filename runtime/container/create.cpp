@@ -15,15 +15,18 @@ namespace berth::runtime {
 namespace {
 
 // Image env first, then the user's; a later KEY= replaces an earlier one in place.
-std::vector<std::string> merge_env(const std::vector<std::string>& base, const std::vector<std::string>& over) {
+std::vector<std::string> merge_env(const std::vector<std::string>& base,
+                                   const std::vector<std::string>& over) {
   std::vector<std::string> out = base;
   for (const auto& e : over) {
     std::string key = e.substr(0, e.find('='));
     auto it = std::find_if(out.begin(), out.end(), [&](const std::string& o) {
       return o.compare(0, key.size() + 1, key + "=") == 0 || o == key;
     });
-    if (it != out.end()) *it = e;
-    else out.push_back(e);
+    if (it != out.end())
+      *it = e;
+    else
+      out.push_back(e);
   }
   return out;
 }
@@ -37,19 +40,22 @@ Result<> check_network(Runtime& rt, ContainerConfig& cfg) {
   }
   if (mode.starts_with("container:")) {
     if (!cfg.ports.empty() || !cfg.ip.empty() || !cfg.mac.empty())
-      return fail(Code::kInvalidConfig, "conflicting options: -p, --ip and --mac-address cannot be used "
-                                        "with network mode `container:`");
+      return fail(Code::kInvalidConfig,
+                  "conflicting options: -p, --ip and --mac-address cannot be used "
+                  "with network mode `container:`");
     std::string other = BERTH_TRY(rt.store.resolve(mode.substr(10)));
     mode = "container:" + other;
     return {};
   }
   if (mode == "none" || mode == "bridge") {
     if (mode == "none" && !cfg.ports.empty())
-      return fail(Code::kInvalidConfig, "conflicting options: -p cannot be used with network mode `none`");
+      return fail(Code::kInvalidConfig,
+                  "conflicting options: -p cannot be used with network mode `none`");
     return {};
   }
   auto info = rt.networks().inspect(mode);
-  if (!info) return fail(Code::kInvalidConfig, "network `" + mode + "` not found", info.error().what());
+  if (!info)
+    return fail(Code::kInvalidConfig, "network `" + mode + "` not found", info.error().what());
   return {};
 }
 
@@ -66,9 +72,10 @@ Result<std::string> pick_name(const std::string& wanted, const std::vector<Conta
       return fail(Code::kInvalidConfig, "invalid container name `" + n + "`",
                   "only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed, at least two characters");
     if (const Container* c = taken(n))
-      return fail(Code::kInvalidConfig, "the container name `" + n + "` is already in use by container `" +
-                                            short_id(c->id) + "`",
-                  "remove (or rename) that container to reuse the name");
+      return fail(
+          Code::kInvalidConfig,
+          "the container name `" + n + "` is already in use by container `" + short_id(c->id) + "`",
+          "remove (or rename) that container to reuse the name");
     return n;
   }
   std::string id = new_id();
@@ -91,13 +98,16 @@ Result<Container> create_container(Runtime& rt, CreateRequest req) {
   cfg.image = ref.str();
   if (cfg.cmd.empty()) cfg.cmd = img.config.cmd;
   if (cfg.cmd.empty())
-    return fail(Code::kInvalidConfig, "no command specified", "the image `" + cfg.image + "` has no default command");
+    return fail(Code::kInvalidConfig, "no command specified",
+                "the image `" + cfg.image + "` has no default command");
   cfg.env = merge_env(img.config.env, cfg.env);
   if (cfg.workdir.empty()) cfg.workdir = img.config.workdir;
   if (!cfg.workdir.empty() && cfg.workdir[0] != '/')
-    return fail(Code::kInvalidConfig, "the working directory `" + cfg.workdir + "` is not an absolute path");
+    return fail(Code::kInvalidConfig,
+                "the working directory `" + cfg.workdir + "` is not an absolute path");
   for (const auto& e : img.config.exposed)
-    if (std::find(cfg.exposed.begin(), cfg.exposed.end(), e) == cfg.exposed.end()) cfg.exposed.push_back(e);
+    if (std::find(cfg.exposed.begin(), cfg.exposed.end(), e) == cfg.exposed.end())
+      cfg.exposed.push_back(e);
   if (req.publish_all) {
     for (const auto& e : cfg.exposed) {
       auto slash = e.find('/');

@@ -33,7 +33,8 @@ Result<> write_in_place(const std::string& path, const std::string& text) {
 }  // namespace
 
 std::string hosts_content(const std::string& hostname, const std::string& name,
-                          const std::vector<NetAttachment>& networks, const std::vector<HostsPeer>& peers) {
+                          const std::vector<NetAttachment>& networks,
+                          const std::vector<HostsPeer>& peers) {
   std::string s =
       "127.0.0.1\tlocalhost\n"
       "::1\tlocalhost ip6-localhost ip6-loopback\n"
@@ -75,14 +76,16 @@ Result<> rewrite_hosts(const std::string& dir, const std::string& content) {
   return write_in_place(dir + "/hosts", content);
 }
 
-Result<EtcFiles> write_etc_files(const std::string& dir, const Container& c, const std::string& hostname,
-                                 const std::vector<HostsPeer>& peers) {
+Result<EtcFiles> write_etc_files(const std::string& dir, const Container& c,
+                                 const std::string& hostname, const std::vector<HostsPeer>& peers) {
   EtcFiles f{dir + "/hosts", dir + "/hostname", dir + "/resolv.conf"};
   bool host_net = c.config.network == "host";
-  std::string hosts = host_net ? read_file("/etc/hosts") : hosts_content(hostname, c.name, c.state.networks, peers);
+  std::string hosts =
+      host_net ? read_file("/etc/hosts") : hosts_content(hostname, c.name, c.state.networks, peers);
   BERTH_TRY(write_in_place(f.hosts, hosts));
   BERTH_TRY(write_in_place(f.hostname, hostname + "\n"));
-  BERTH_TRY(write_in_place(f.resolv_conf, resolv_conf_content(read_file("/etc/resolv.conf"), host_net)));
+  BERTH_TRY(
+      write_in_place(f.resolv_conf, resolv_conf_content(read_file("/etc/resolv.conf"), host_net)));
   return f;
 }
 

@@ -36,12 +36,12 @@ bool valid_name(std::string_view name) {
 
 std::string random_name(uint64_t salt) {
   static constexpr const char* kAdjectives[] = {
-      "amber", "brave", "calm", "eager", "fancy", "gentle", "happy", "jolly", "keen", "lucid",
-      "merry", "nimble", "proud", "quiet", "rapid", "sharp", "tidy", "vivid", "witty", "zen"};
-  static constexpr const char* kNouns[] = {
-      "babbage", "curie", "dijkstra", "euler", "fermat", "gauss", "hopper", "hypatia",
-      "knuth", "lamport", "lovelace", "noether", "pascal", "ritchie", "shannon", "thompson",
-      "torvalds", "turing", "wozniak", "yalow"};
+      "amber", "brave",  "calm",  "eager", "fancy", "gentle", "happy", "jolly", "keen",  "lucid",
+      "merry", "nimble", "proud", "quiet", "rapid", "sharp",  "tidy",  "vivid", "witty", "zen"};
+  static constexpr const char* kNouns[] = {"babbage",  "curie",    "dijkstra", "euler",   "fermat",
+                                           "gauss",    "hopper",   "hypatia",  "knuth",   "lamport",
+                                           "lovelace", "noether",  "pascal",   "ritchie", "shannon",
+                                           "thompson", "torvalds", "turing",   "wozniak", "yalow"};
   constexpr size_t na = std::size(kAdjectives), nn = std::size(kNouns);
   return std::string(kAdjectives[salt % na]) + "_" + kNouns[(salt / na) % nn];
 }

@@ -31,7 +31,8 @@ nlohmann::json network_settings(const Container& c) {
   for (const auto& p : published_ports(c)) {
     auto& list = ports[port_key(p)];
     if (list.is_null()) list = nlohmann::json::array();
-    list.push_back({{"HostIp", host_ip(p)}, {"HostPort", p.host_port ? std::to_string(p.host_port) : ""}});
+    list.push_back(
+        {{"HostIp", host_ip(p)}, {"HostPort", p.host_port ? std::to_string(p.host_port) : ""}});
   }
   nlohmann::json nets = nlohmann::json::object();
   nlohmann::json primary;
@@ -50,7 +51,9 @@ nlohmann::json network_settings(const Container& c) {
   nlohmann::json j = {{"SandboxKey", c.state.netns}, {"Ports", ports}, {"Networks", nets}};
   // Docker's top-level fields describe the default bridge (or the first network).
   for (const char* k : {"IPAddress", "IPPrefixLen", "Gateway", "MacAddress"})
-    j[k] = primary.is_null() ? nlohmann::json(k == std::string("IPPrefixLen") ? nlohmann::json(0) : "") : primary[k];
+    j[k] = primary.is_null()
+               ? nlohmann::json(k == std::string("IPPrefixLen") ? nlohmann::json(0) : "")
+               : primary[k];
   return j;
 }
 
@@ -69,43 +72,46 @@ nlohmann::json inspect_json(const Container& c, const std::optional<Usage>& usag
   for (size_t i = 1; i < cfg.cmd.size(); ++i) args.push_back(cfg.cmd[i]);
   nlohmann::json bindings = nlohmann::json::object();
   for (const auto& p : cfg.ports)
-    bindings[port_key(p)].push_back({{"HostIp", p.host_ip}, {"HostPort", p.host_port ? std::to_string(p.host_port) : ""}});
+    bindings[port_key(p)].push_back(
+        {{"HostIp", p.host_ip}, {"HostPort", p.host_port ? std::to_string(p.host_port) : ""}});
   nlohmann::json binds = nlohmann::json::array();
-  for (const auto& v : cfg.volumes) binds.push_back(v.source + ":" + v.target + (v.read_only ? ":ro" : ""));
+  for (const auto& v : cfg.volumes)
+    binds.push_back(v.source + ":" + v.target + (v.read_only ? ":ro" : ""));
   nlohmann::json exposed = nlohmann::json::object();
   for (const auto& e : cfg.exposed) exposed[e] = nlohmann::json::object();
-  nlohmann::json j = {
-      {"Id", c.id},
-      {"Created", c.created},
-      {"Path", cfg.cmd.empty() ? "" : cfg.cmd[0]},
-      {"Args", args},
-      {"State", state_json(c)},
-      {"Image", cfg.image},
-      {"Name", "/" + c.name},
-      {"RestartCount", c.state.restart_count},
-      {"HostConfig",
-       {{"NetworkMode", cfg.network},
-        {"PortBindings", bindings},
-        {"Binds", binds},
-        {"RestartPolicy", cfg.restart},
-        {"AutoRemove", cfg.auto_remove},
-        {"Memory", cfg.limits.memory},
-        {"NanoCpus", cfg.limits.nano_cpus},
-        {"PidsLimit", cfg.limits.pids}}},
-      {"Config",
-       {{"Hostname", cfg.hostname.empty() ? c.id.substr(0, 12) : cfg.hostname},
-        {"Env", cfg.env},
-        {"Cmd", cfg.cmd},
-        {"Image", cfg.image},
-        {"WorkingDir", cfg.workdir},
-        {"ExposedPorts", exposed},
-        {"Tty", cfg.tty},
-        {"OpenStdin", cfg.interactive},
-        {"StopTimeout", cfg.stop_timeout}}},
-      {"NetworkSettings", network_settings(c)}};
+  nlohmann::json j = {{"Id", c.id},
+                      {"Created", c.created},
+                      {"Path", cfg.cmd.empty() ? "" : cfg.cmd[0]},
+                      {"Args", args},
+                      {"State", state_json(c)},
+                      {"Image", cfg.image},
+                      {"Name", "/" + c.name},
+                      {"RestartCount", c.state.restart_count},
+                      {"HostConfig",
+                       {{"NetworkMode", cfg.network},
+                        {"PortBindings", bindings},
+                        {"Binds", binds},
+                        {"RestartPolicy", cfg.restart},
+                        {"AutoRemove", cfg.auto_remove},
+                        {"Memory", cfg.limits.memory},
+                        {"NanoCpus", cfg.limits.nano_cpus},
+                        {"PidsLimit", cfg.limits.pids}}},
+                      {"Config",
+                       {{"Hostname", cfg.hostname.empty() ? c.id.substr(0, 12) : cfg.hostname},
+                        {"Env", cfg.env},
+                        {"Cmd", cfg.cmd},
+                        {"Image", cfg.image},
+                        {"WorkingDir", cfg.workdir},
+                        {"ExposedPorts", exposed},
+                        {"Tty", cfg.tty},
+                        {"OpenStdin", cfg.interactive},
+                        {"StopTimeout", cfg.stop_timeout}}},
+                      {"NetworkSettings", network_settings(c)}};
   if (usage)
-    j["Usage"] = {{"MemoryBytes", usage->memory}, {"MemoryLimitBytes", usage->memory_limit},
-                  {"Pids", usage->pids}, {"CpuNanoseconds", usage->cpu_ns}};
+    j["Usage"] = {{"MemoryBytes", usage->memory},
+                  {"MemoryLimitBytes", usage->memory_limit},
+                  {"Pids", usage->pids},
+                  {"CpuNanoseconds", usage->cpu_ns}};
   return j;
 }
 
@@ -116,15 +122,20 @@ std::string status_text(const Container& c, double now) {
   };
   const State& s = c.state;
   switch (s.status) {
-    case Status::kCreated: return "Created";
-    case Status::kRunning: return "Up " + ago(s.started_at);
-    case Status::kPaused: return "Up " + ago(s.started_at) + " (Paused)";
+    case Status::kCreated:
+      return "Created";
+    case Status::kRunning:
+      return "Up " + ago(s.started_at);
+    case Status::kPaused:
+      return "Up " + ago(s.started_at) + " (Paused)";
     case Status::kRestarting:
       return "Restarting (" + std::to_string(s.exit_code) + ") " + ago(s.finished_at) + " ago";
     case Status::kExited:
       return "Exited (" + std::to_string(s.exit_code) + ") " + ago(s.finished_at) + " ago";
-    case Status::kDead: return "Dead";
-    case Status::kRemoving: return "Removal In Progress";
+    case Status::kDead:
+      return "Dead";
+    case Status::kRemoving:
+      return "Removal In Progress";
   }
   return "";
 }
@@ -165,7 +176,8 @@ Result<std::string> render_format(const std::string& format, const nlohmann::jso
     size_t open = format.find("{{", pos);
     if (open == std::string::npos) break;
     size_t close = format.find("}}", open);
-    if (close == std::string::npos) return fail(Code::kInvalidConfig, "unclosed {{ in format `" + format + "`");
+    if (close == std::string::npos)
+      return fail(Code::kInvalidConfig, "unclosed {{ in format `" + format + "`");
     out += format.substr(pos, open - pos);
     std::string expr = format.substr(open + 2, close - open - 2);
     while (!expr.empty() && expr.front() == ' ') expr.erase(0, 1);
@@ -189,10 +201,14 @@ Result<std::string> render_format(const std::string& format, const nlohmann::jso
       if (dot == std::string::npos) break;
       s = dot + 1;
     }
-    if (as_json) out += v->dump();
-    else if (v->is_string()) out += v->get<std::string>();
-    else if (v->is_null()) out += "<no value>";
-    else out += v->dump();
+    if (as_json)
+      out += v->dump();
+    else if (v->is_string())
+      out += v->get<std::string>();
+    else if (v->is_null())
+      out += "<no value>";
+    else
+      out += v->dump();
     pos = close + 2;
   }
   return out + format.substr(pos);

@@ -2,11 +2,10 @@
 // and the lines of `port`.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "runtime/cgroup/cgroup.h"
 #include "runtime/container/state.h"

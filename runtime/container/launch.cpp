@@ -62,8 +62,8 @@ Result<std::string> netns_for(Runtime& rt, Container& c) {
     std::string other_id = mode.substr(10);
     auto other = rt.store.load(other_id);
     if (!other || !is_active(other->state.status) || other->state.pid <= 0)
-      return fail(Code::kInvalidConfig, "cannot join the network of container `" + other_id.substr(0, 12) +
-                                            "`: it is not running");
+      return fail(Code::kInvalidConfig, "cannot join the network of container `" +
+                                            other_id.substr(0, 12) + "`: it is not running");
     if (!other->state.netns.empty()) return other->state.netns;
     if (other->config.network == "host") return std::string();
     return "/proc/" + std::to_string(other->state.pid) + "/ns/net";
@@ -82,7 +82,7 @@ Result<std::vector<BindMount>> binds_for(Runtime& rt, const Container& c, const 
   for (const auto& v : c.config.volumes) {
     std::string source = v.source;
     if (source[0] != '/') source = rt.store.root() + "/volumes/" + source + "/_data";
-    struct stat st{};
+    struct stat st {};
     // As Docker: a missing host path becomes a new directory.
     if (::stat(source.c_str(), &st) != 0) BERTH_TRY(mkdir_p(source, 0755));
     binds.push_back({source, v.target, v.read_only});
@@ -109,7 +109,8 @@ std::vector<std::string> container_env(const Container& c, const std::string& ho
       if (e.starts_with(k)) return true;
     return false;
   };
-  if (!has("PATH")) env.push_back("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  if (!has("PATH"))
+    env.push_back("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   if (!has("HOSTNAME")) env.push_back("HOSTNAME=" + hostname);
   env.insert(env.end(), c.config.env.begin(), c.config.env.end());
   if (c.config.tty && !has("TERM")) env.push_back("TERM=xterm");
@@ -120,7 +121,7 @@ std::vector<std::string> container_env(const Container& c, const std::string& ho
 Result<Launched> launch(Runtime& rt, Container& c, const LaunchIo& io) {
   const ContainerConfig& cfg = c.config;
   const std::string dir = rt.store.dir(c.id);
-  struct stat st{};
+  struct stat st {};
   if (::stat((c.image_dir + "/rootfs").c_str(), &st) != 0)
     return fail(Code::kUnknownContainer, "the image `" + cfg.image + "` of this container is gone");
   for (const char* sub : {"/upper", "/work", "/merged"}) BERTH_TRY(mkdir_p(dir + sub, 0755));

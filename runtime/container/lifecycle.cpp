@@ -1,7 +1,9 @@
 #include "runtime/container/lifecycle.h"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -9,14 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <linux/close_range.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
-
-#include <spdlog/spdlog.h>
 
 #include "runtime/container/clock.h"
 #include "runtime/container/id.h"
@@ -146,7 +144,8 @@ Result<> start_detached(Runtime& rt, const std::string& id) {
 Result<int> run_attached(Runtime& rt, const std::string& id, const LaunchIo& io) {
   auto lock = BERTH_TRY(rt.store.lock(id));
   auto c = BERTH_TRY(rt.store.load(id));
-  if (is_active(c.state.status)) return fail(Code::kInvalidConfig, "container `" + c.name + "` is running");
+  if (is_active(c.state.status))
+    return fail(Code::kInvalidConfig, "container `" + c.name + "` is running");
   c.state.manually_stopped = false;
   set_monitor(c, ::getpid());
   auto l = launch(rt, c, io);
@@ -160,7 +159,8 @@ Result<int> run_attached(Runtime& rt, const std::string& id, const LaunchIo& io)
   refresh_peer_hosts(rt, user_networks(c));
   // -it on a terminal: ours goes raw so that every key reaches the container's terminal.
   termios saved{};
-  bool raw = c.config.tty && io.stdin_fd >= 0 && ::isatty(io.stdin_fd) && ::tcgetattr(io.stdin_fd, &saved) == 0;
+  bool raw = c.config.tty && io.stdin_fd >= 0 && ::isatty(io.stdin_fd) &&
+             ::tcgetattr(io.stdin_fd, &saved) == 0;
   if (raw) {
     termios t = saved;
     ::cfmakeraw(&t);
@@ -223,7 +223,8 @@ Result<> remove_locked(Runtime& rt, Container& c) {
     c.state.status = Status::kDead;
     c.state.error = r.error().what();
     (void)rt.store.save(c);
-    return std::unexpected(r.error().wrap("remove container `" + c.name + "` (marked dead; retry rm)"));
+    return std::unexpected(
+        r.error().wrap("remove container `" + c.name + "` (marked dead; retry rm)"));
   }
   return remove_tree(rt.store.dir(c.id));
 }
@@ -253,7 +254,9 @@ Result<> remove_container(Runtime& rt, const std::string& id, bool force) {
     }
     lock = std::move(*relock);
     auto again = rt.store.load(id);
-    if (!again) return again.error().code == Code::kUnknownContainer ? Result<>{} : std::unexpected(again.error());
+    if (!again)
+      return again.error().code == Code::kUnknownContainer ? Result<>{}
+                                                           : std::unexpected(again.error());
     c = std::move(*again);
   }
   return remove_locked(rt, c);

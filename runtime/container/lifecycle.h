@@ -13,8 +13,8 @@
 namespace berth::runtime {
 
 struct CreateRequest {
-  std::string name;         // "" picks a random free one
-  ContainerConfig config;   // image, cmd, env... as the user gave them
+  std::string name;          // "" picks a random free one
+  ContainerConfig config;    // image, cmd, env... as the user gave them
   bool publish_all = false;  // -P
 };
 

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-
 #include <nlohmann/json.hpp>
 
 #include "runtime/container/clock.h"
@@ -37,7 +36,8 @@ std::optional<LogEntry> parse_log_line(std::string_view line) {
 }
 
 void LogWriter::emit(int stream, std::string_view line) {
-  std::string text = format_log_line({stream ? "stderr" : "stdout", now_rfc3339(), std::string(line)});
+  std::string text =
+      format_log_line({stream ? "stderr" : "stdout", now_rfc3339(), std::string(line)});
   for (size_t off = 0; off < text.size();) {
     ssize_t n = ::write(fd_.get(), text.data() + off, text.size() - off);
     if (n < 0 && errno == EINTR) continue;

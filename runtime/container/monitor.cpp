@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
@@ -10,8 +11,6 @@
 
 #include <cerrno>
 #include <optional>
-
-#include <spdlog/spdlog.h>
 
 #include "runtime/container/clock.h"
 #include "runtime/container/id.h"
@@ -99,8 +98,10 @@ int pump(Launched& l, std::optional<LogWriter>& log, const SuperviseOptions& o, 
     if (fds[4].revents) {
       char buf[4096];
       ssize_t n = ::read(o.io.stdin_fd, buf, sizeof buf);
-      if (n > 0) (void)write_all(l.tty.get(), buf, size_t(n));
-      else if (n == 0 || errno != EINTR) input = false;  // a terminal cannot be half-closed
+      if (n > 0)
+        (void)write_all(l.tty.get(), buf, size_t(n));
+      else if (n == 0 || errno != EINTR)
+        input = false;  // a terminal cannot be half-closed
     }
     if (fds[2].revents) {
       while (::waitpid(l.init.pid, &status, 0) < 0 && errno == EINTR) {
@@ -166,7 +167,8 @@ int supervise(Runtime& rt, const std::string& id, Launched l, const SuperviseOpt
       spdlog::warn("container {}: {}", short_id(id), r.error().what());
       c->state.error = r.error().what();
     }
-    bool again = should_restart(c->config.restart, code, c->state.restart_count, c->state.manually_stopped);
+    bool again =
+        should_restart(c->config.restart, code, c->state.restart_count, c->state.manually_stopped);
     if (!again) {
       c->state.status = Status::kExited;
       (void)rt.store.save(*c);

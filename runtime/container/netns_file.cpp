@@ -22,9 +22,11 @@ Result<> loopback_up() {
   if (!s.valid()) return fail_errno(Code::kNetns, "socket", errno);
   ifreq ifr{};
   std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
-  if (::ioctl(s.get(), SIOCGIFFLAGS, &ifr) != 0) return fail_errno(Code::kNetns, "read flags of lo", errno);
+  if (::ioctl(s.get(), SIOCGIFFLAGS, &ifr) != 0)
+    return fail_errno(Code::kNetns, "read flags of lo", errno);
   ifr.ifr_flags = short(ifr.ifr_flags | IFF_UP);
-  if (::ioctl(s.get(), SIOCSIFFLAGS, &ifr) != 0) return fail_errno(Code::kNetns, "set lo up", errno);
+  if (::ioctl(s.get(), SIOCSIFFLAGS, &ifr) != 0)
+    return fail_errno(Code::kNetns, "set lo up", errno);
   return {};
 }
 

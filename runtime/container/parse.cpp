@@ -29,11 +29,24 @@ Result<int64_t> parse_memory(std::string_view text) {
   uint64_t mult = 1;
   if (!num.empty()) {
     switch (num.back() | 0x20) {  // lower-case the unit letter
-      case 'b': mult = 1; num.remove_suffix(1); break;
-      case 'k': mult = 1ull << 10; num.remove_suffix(1); break;
-      case 'm': mult = 1ull << 20; num.remove_suffix(1); break;
-      case 'g': mult = 1ull << 30; num.remove_suffix(1); break;
-      default: break;
+      case 'b':
+        mult = 1;
+        num.remove_suffix(1);
+        break;
+      case 'k':
+        mult = 1ull << 10;
+        num.remove_suffix(1);
+        break;
+      case 'm':
+        mult = 1ull << 20;
+        num.remove_suffix(1);
+        break;
+      case 'g':
+        mult = 1ull << 30;
+        num.remove_suffix(1);
+        break;
+      default:
+        break;
     }
   }
   uint64_t n = 0;
@@ -83,8 +96,10 @@ Result<Volume> parse_volume(std::string_view text) {
   v.target = std::string(rest.substr(0, colon));
   if (colon != std::string_view::npos) {
     std::string_view mode = rest.substr(colon + 1);
-    if (mode == "ro") v.read_only = true;
-    else if (mode != "rw") return bad("volume", text, "the mode must be ro or rw");
+    if (mode == "ro")
+      v.read_only = true;
+    else if (mode != "rw")
+      return bad("volume", text, "the mode must be ro or rw");
   }
   if (v.target.empty() || v.target[0] != '/')
     return bad("volume", text, "the container path must be absolute");

@@ -8,8 +8,10 @@ Result<> pause_container(Runtime& rt, const std::string& id) {
   auto lock = BERTH_TRY(rt.store.lock(id));
   auto c = BERTH_TRY(rt.store.load(id));
   BERTH_TRY(reconcile_locked(rt, c));
-  if (c.state.status == Status::kPaused) return fail(Code::kInvalidConfig, "container `" + c.name + "` is already paused");
-  if (c.state.status != Status::kRunning) return fail(Code::kInvalidConfig, "container `" + c.name + "` is not running");
+  if (c.state.status == Status::kPaused)
+    return fail(Code::kInvalidConfig, "container `" + c.name + "` is already paused");
+  if (c.state.status != Status::kRunning)
+    return fail(Code::kInvalidConfig, "container `" + c.name + "` is not running");
   BERTH_TRY(Cgroup(rt.cgroups, id).freeze(true));
   c.state.status = Status::kPaused;
   return rt.store.save(c);
@@ -18,7 +20,8 @@ Result<> pause_container(Runtime& rt, const std::string& id) {
 Result<> unpause_container(Runtime& rt, const std::string& id) {
   auto lock = BERTH_TRY(rt.store.lock(id));
   auto c = BERTH_TRY(rt.store.load(id));
-  if (c.state.status != Status::kPaused) return fail(Code::kInvalidConfig, "container `" + c.name + "` is not paused");
+  if (c.state.status != Status::kPaused)
+    return fail(Code::kInvalidConfig, "container `" + c.name + "` is not paused");
   BERTH_TRY(Cgroup(rt.cgroups, id).freeze(false));
   c.state.status = Status::kRunning;
   return rt.store.save(c);

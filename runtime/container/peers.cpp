@@ -25,7 +25,8 @@ std::vector<HostsPeer> peers_of(const Container& self, const std::vector<Contain
         if (a.network != mine.network || a.ip.empty()) continue;
         HostsPeer p{a.ip, {other.name}};
         for (const auto& alias : a.aliases)
-          if (std::find(p.names.begin(), p.names.end(), alias) == p.names.end()) p.names.push_back(alias);
+          if (std::find(p.names.begin(), p.names.end(), alias) == p.names.end())
+            p.names.push_back(alias);
         p.names.push_back(short_id(other.id));
         if (std::find(peers.begin(), peers.end(), p) == peers.end()) peers.push_back(p);
       }
@@ -48,7 +49,8 @@ void refresh_peer_hosts(Runtime& rt, const std::vector<std::string>& networks) {
       return std::find(networks.begin(), networks.end(), n) != networks.end();
     });
     if (!affected) continue;
-    std::string text = hosts_content(container_hostname(c), c.name, c.state.networks, peers_of(c, *all));
+    std::string text =
+        hosts_content(container_hostname(c), c.name, c.state.networks, peers_of(c, *all));
     (void)rewrite_hosts(rt.store.dir(c.id), text);
   }
 }

@@ -14,7 +14,10 @@ namespace berth::runtime {
 
 struct Runtime {
   explicit Runtime(const std::string& root, std::function<net::Networks()> make_networks)
-      : store(root), images(root), cgroups(detect_cgroup_layout()), networks(std::move(make_networks)) {}
+      : store(root),
+        images(root),
+        cgroups(detect_cgroup_layout()),
+        networks(std::move(make_networks)) {}
 
   Store store;
   ImageStore images;

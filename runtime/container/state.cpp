@@ -5,7 +5,7 @@
 namespace berth::runtime {
 namespace {
 
-constexpr std::array<const char*, 7> kStatusNames = {"created", "running", "paused", "restarting",
+constexpr std::array<const char*, 7> kStatusNames = {"created", "running", "paused",  "restarting",
                                                      "exited",  "dead",    "removing"};
 
 template <typename T>
@@ -28,11 +28,16 @@ bool is_active(Status s) {
 }
 
 void to_json(nlohmann::json& j, const NetAttachment& a) {
-  j = {{"Network", a.network},     {"IfName", a.ifname},
-       {"IPAddress", a.ip},        {"IPPrefixLen", a.prefix_len},
-       {"Gateway", a.gateway},     {"GlobalIPv6Address", a.ipv6},
-       {"GlobalIPv6PrefixLen", a.ipv6_prefix_len}, {"IPv6Gateway", a.ipv6_gateway},
-       {"MacAddress", a.mac},      {"Aliases", a.aliases},
+  j = {{"Network", a.network},
+       {"IfName", a.ifname},
+       {"IPAddress", a.ip},
+       {"IPPrefixLen", a.prefix_len},
+       {"Gateway", a.gateway},
+       {"GlobalIPv6Address", a.ipv6},
+       {"GlobalIPv6PrefixLen", a.ipv6_prefix_len},
+       {"IPv6Gateway", a.ipv6_gateway},
+       {"MacAddress", a.mac},
+       {"Aliases", a.aliases},
        {"Ports", ports_to_json(a.ports)}};
 }
 
@@ -51,13 +56,20 @@ void from_json(const nlohmann::json& j, NetAttachment& a) {
 }
 
 void to_json(nlohmann::json& j, const State& s) {
-  j = {{"Status", to_string(s.status)}, {"Pid", s.pid},
-       {"PidStart", s.pid_start},       {"MonitorPid", s.monitor_pid},
-       {"MonitorStart", s.monitor_start}, {"ExitCode", s.exit_code},
-       {"OOMKilled", s.oom_killed},     {"Error", s.error},
-       {"StartedAt", s.started_at},     {"FinishedAt", s.finished_at},
-       {"RestartCount", s.restart_count}, {"ManuallyStopped", s.manually_stopped},
-       {"NetNs", s.netns},              {"Networks", s.networks}};
+  j = {{"Status", to_string(s.status)},
+       {"Pid", s.pid},
+       {"PidStart", s.pid_start},
+       {"MonitorPid", s.monitor_pid},
+       {"MonitorStart", s.monitor_start},
+       {"ExitCode", s.exit_code},
+       {"OOMKilled", s.oom_killed},
+       {"Error", s.error},
+       {"StartedAt", s.started_at},
+       {"FinishedAt", s.finished_at},
+       {"RestartCount", s.restart_count},
+       {"ManuallyStopped", s.manually_stopped},
+       {"NetNs", s.netns},
+       {"Networks", s.networks}};
 }
 
 void from_json(const nlohmann::json& j, State& s) {
@@ -78,8 +90,8 @@ void from_json(const nlohmann::json& j, State& s) {
 }
 
 void to_json(nlohmann::json& j, const Container& c) {
-  j = {{"Id", c.id},          {"Name", c.name},     {"Created", c.created},
-       {"ImageDir", c.image_dir}, {"Config", c.config}, {"State", c.state}};
+  j = {{"Id", c.id},         {"Name", c.name},  {"Created", c.created}, {"ImageDir", c.image_dir},
+       {"Config", c.config}, {"State", c.state}};
 }
 
 void from_json(const nlohmann::json& j, Container& c) {

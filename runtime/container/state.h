@@ -3,11 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "runtime/container/config.h"
 
@@ -21,8 +20,8 @@ std::optional<Status> parse_status(std::string_view s);
 // One network the container is attached to, as the plugins answered.
 struct NetAttachment {
   std::string network;
-  std::string ifname;                 // eth0, eth1, ...
-  std::string ip;                     // "172.18.0.2", "" when none
+  std::string ifname;  // eth0, eth1, ...
+  std::string ip;      // "172.18.0.2", "" when none
   int prefix_len = 0;
   std::string gateway;
   std::string ipv6;
@@ -36,14 +35,14 @@ struct NetAttachment {
 
 struct State {
   Status status = Status::kCreated;
-  int pid = 0;                 // container init, host pid; 0: none
-  uint64_t pid_start = 0;      // its start time (/proc/<pid>/stat field 22), guards pid reuse
-  int monitor_pid = 0;         // the process that reaps init (the CLI for a foreground run)
+  int pid = 0;             // container init, host pid; 0: none
+  uint64_t pid_start = 0;  // its start time (/proc/<pid>/stat field 22), guards pid reuse
+  int monitor_pid = 0;     // the process that reaps init (the CLI for a foreground run)
   uint64_t monitor_start = 0;
   int exit_code = 0;
   bool oom_killed = false;
-  std::string error;           // why the last start failed, or why the monitor vanished
-  std::string started_at;      // RFC 3339, "" before the first start
+  std::string error;       // why the last start failed, or why the monitor vanished
+  std::string started_at;  // RFC 3339, "" before the first start
   std::string finished_at;
   int restart_count = 0;
   bool manually_stopped = false;  // stop/kill: the restart policy must not restart it
@@ -55,7 +54,7 @@ struct State {
 struct Container {
   std::string id;
   std::string name;
-  std::string created;  // RFC 3339
+  std::string created;    // RFC 3339
   std::string image_dir;  // the image's directory when created (its rootfs is the lower layer)
   ContainerConfig config;
   State state;

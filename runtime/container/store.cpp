@@ -104,7 +104,7 @@ Result<std::string> Store::resolve(std::string_view ref) const {
 }
 
 Result<FileLock> Store::lock(const std::string& id) const {
-  struct stat st{};
+  struct stat st {};
   if (::stat(dir(id).c_str(), &st) != 0)
     return fail(Code::kUnknownContainer, "no such container: `" + id + "`");
   auto l = FileLock::acquire(dir(id) + "/lock");

@@ -22,7 +22,9 @@ class Store {
   [[nodiscard]] std::string dir(std::string_view id) const {
     return containers_dir() + "/" + std::string(id);
   }
-  [[nodiscard]] std::string log_path(std::string_view id) const { return dir(id) + "/container.log"; }
+  [[nodiscard]] std::string log_path(std::string_view id) const {
+    return dir(id) + "/container.log";
+  }
   // Where the network namespace of a container is bind-mounted while it runs.
   [[nodiscard]] std::string netns_path(std::string_view id) const {
     return root_ + "/netns/" + std::string(id);

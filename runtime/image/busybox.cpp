@@ -64,8 +64,9 @@ Result<> write_file(const std::string& path, const std::string& text, mode_t mod
 
 Result<> build_busybox_rootfs(const std::string& rootfs) {
   if (::access(kBusyboxBinary, X_OK) != 0)
-    return fail(Code::kNotAvailable, "cannot build the busybox image: `" + std::string(kBusyboxBinary) +
-                "` is missing", "install Debian's busybox-static (scripts/setup.sh does)");
+    return fail(Code::kNotAvailable,
+                "cannot build the busybox image: `" + std::string(kBusyboxBinary) + "` is missing",
+                "install Debian's busybox-static (scripts/setup.sh does)");
   UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root.valid()) return fail_errno(Code::kIo, "open `" + rootfs + "`", errno);
   for (const char* d : {"bin", "dev", "etc", "home", "proc", "root", "sys", "tmp", "usr/bin",
@@ -91,9 +92,11 @@ Result<> build_busybox_rootfs(const std::string& rootfs) {
                        "root:x:0:0:root:/root:/bin/sh\n"
                        "daemon:x:1:1:daemon:/usr/sbin:/bin/false\n"
                        "www-data:x:33:33:www-data:/var/www:/bin/false\n"
-                       "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n", 0644));
+                       "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n",
+                       0644));
   BERTH_TRY(write_file(rootfs + "/etc/group",
-                       "root:x:0:\ndaemon:x:1:\ntty:x:5:\nwww-data:x:33:\nnogroup:x:65534:\n", 0644));
+                       "root:x:0:\ndaemon:x:1:\ntty:x:5:\nwww-data:x:33:\nnogroup:x:65534:\n",
+                       0644));
   BERTH_TRY(write_file(rootfs + "/etc/shadow", "root:*:19000:0:99999:7:::\n", 0640));
   return {};
 }

@@ -16,10 +16,14 @@ bool valid_component(std::string_view s) {
     while (i < s.size() && lower_alnum(s[i])) ++i;
     if (i == run) return false;  // empty, or a separator where letters must be
     if (i == s.size()) return true;
-    if (s[i] == '.') ++i;
-    else if (s[i] == '_') i += (i + 1 < s.size() && s[i + 1] == '_') ? 2 : 1;
-    else if (s[i] == '-') while (i < s.size() && s[i] == '-') ++i;
-    else return false;
+    if (s[i] == '.')
+      ++i;
+    else if (s[i] == '_')
+      i += (i + 1 < s.size() && s[i + 1] == '_') ? 2 : 1;
+    else if (s[i] == '-')
+      while (i < s.size() && s[i] == '-') ++i;
+    else
+      return false;
   }
 }
 
@@ -27,7 +31,8 @@ bool valid_name(std::string_view name) {
   if (name.empty() || name.size() > 255) return false;
   for (size_t start = 0;;) {
     size_t slash = name.find('/', start);
-    if (!valid_component(name.substr(start, slash == std::string_view::npos ? slash : slash - start)))
+    if (!valid_component(
+            name.substr(start, slash == std::string_view::npos ? slash : slash - start)))
       return false;
     if (slash == std::string_view::npos) return true;
     start = slash + 1;

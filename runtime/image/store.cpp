@@ -8,9 +8,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "core/fd.h"
 #include "runtime/container/clock.h"
@@ -22,7 +21,8 @@
 namespace berth::runtime {
 namespace {
 
-constexpr const char* kDefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+constexpr const char* kDefaultPath =
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 Result<> mkdir_p(const std::string& path) {
   for (size_t pos = 1; pos != std::string::npos;) {
@@ -35,7 +35,7 @@ Result<> mkdir_p(const std::string& path) {
 }
 
 bool exists(const std::string& p) {
-  struct stat st{};
+  struct stat st {};
   return ::lstat(p.c_str(), &st) == 0;
 }
 
@@ -47,7 +47,8 @@ Result<Image> ImageStore::load(const std::string& dir) const {
   std::stringstream ss;
   ss << in.rdbuf();
   auto j = nlohmann::json::parse(ss.str(), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return fail(Code::kDecode, "corrupt `" + dir + "/image.json`");
+  if (j.is_discarded() || !j.is_object())
+    return fail(Code::kDecode, "corrupt `" + dir + "/image.json`");
   Image img;
   img.ref = BERTH_TRY(parse_image_ref(j.value("Name", "")));
   img.id = j.value("Id", "");
@@ -83,7 +84,8 @@ Result<Image> ImageStore::create(const ImageRef& ref, const std::string& source,
   if (std::find_if(config.env.begin(), config.env.end(),
                    [](const std::string& e) { return e.starts_with("PATH="); }) == config.env.end())
     config.env.insert(config.env.begin(), kDefaultPath);
-  Image img{ref, new_id(), final_dir, now_rfc3339(), source, int64_t(tree_size(tmp + "/rootfs")), config};
+  Image img{ref,   new_id(), final_dir, now_rfc3339(), source, int64_t(tree_size(tmp + "/rootfs")),
+            config};
   nlohmann::json j = {{"Name", ref.str()},
                       {"Id", img.id},
                       {"Created", img.created},
@@ -125,18 +127,20 @@ Result<std::vector<Image>> ImageStore::list() const {
     if (auto img = load(dir_ + "/" + e->d_name)) out.push_back(std::move(*img));
   }
   ::closedir(d);
-  std::sort(out.begin(), out.end(), [](const Image& a, const Image& b) { return a.ref.str() < b.ref.str(); });
+  std::sort(out.begin(), out.end(),
+            [](const Image& a, const Image& b) { return a.ref.str() < b.ref.str(); });
   return out;
 }
 
 Result<Image> ImageStore::import(const std::string& source, const ImageRef& ref) {
-  struct stat st{};
+  struct stat st {};
   if (source != "-" && ::stat(source.c_str(), &st) != 0)
     return fail_errno(Code::kInvalidConfig, "import `" + source + "`", errno);
   if (source != "-" && S_ISDIR(st.st_mode)) {
     return create(ref, source, {}, [&](const std::string& rootfs) -> Result<> {
       // copy_tree wants to create the destination itself.
-      if (::rmdir(rootfs.c_str()) != 0) return fail_errno(Code::kIo, "prepare `" + rootfs + "`", errno);
+      if (::rmdir(rootfs.c_str()) != 0)
+        return fail_errno(Code::kIo, "prepare `" + rootfs + "`", errno);
       return copy_tree(source, rootfs);
     });
   }
@@ -153,11 +157,13 @@ Result<Image> ImageStore::import(const std::string& source, const ImageRef& ref)
 
 Result<> ImageStore::remove(const ImageRef& ref) {
   std::string dir = dir_ + "/" + ref.dir_name();
-  if (!exists(dir + "/image.json")) return fail(Code::kUnknownContainer, "no such image: `" + ref.str() + "`");
+  if (!exists(dir + "/image.json"))
+    return fail(Code::kUnknownContainer, "no such image: `" + ref.str() + "`");
   auto lock = BERTH_TRY(FileLock::acquire(dir_ + "/.lock", 120000));
   // Renamed away first, so a half-removed image is never found by name.
   std::string trash = dir_ + "/.rm-" + new_id().substr(0, 16);
-  if (::rename(dir.c_str(), trash.c_str()) != 0) return fail_errno(Code::kIo, "remove `" + dir + "`", errno);
+  if (::rename(dir.c_str(), trash.c_str()) != 0)
+    return fail_errno(Code::kIo, "remove `" + dir + "`", errno);
   return remove_tree(trash);
 }
 

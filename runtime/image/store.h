@@ -14,8 +14,8 @@
 namespace berth::runtime {
 
 struct ImageConfig {
-  std::vector<std::string> cmd;      // default command; empty: none
-  std::vector<std::string> env;      // K=V, before the container's -e
+  std::vector<std::string> cmd;  // default command; empty: none
+  std::vector<std::string> env;  // K=V, before the container's -e
   std::string workdir;
   std::vector<std::string> exposed;  // "80/tcp"
 };
@@ -53,7 +53,8 @@ class ImageStore {
   // Fills a fresh temporary directory with `fill(rootfs)`, writes image.json and renames
   // it into place under the store lock.
   template <typename Fill>
-  Result<Image> create(const ImageRef& ref, const std::string& source, ImageConfig config, Fill fill);
+  Result<Image> create(const ImageRef& ref, const std::string& source, ImageConfig config,
+                       Fill fill);
 
   std::string dir_;
 };

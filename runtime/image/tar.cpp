@@ -86,7 +86,8 @@ Result<> extract_entry(Reader& in, int root, const std::string& path, const tar:
   switch (h.type) {
     case '0': {
       clear_name(pfd, base);
-      UniqueFd out(::openat(pfd, base.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+      UniqueFd out(
+          ::openat(pfd, base.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
       if (!out.valid()) return fail_errno(Code::kIo, "create `" + path + "`", errno);
       BERTH_TRY(in.data(h.size, [&](const unsigned char* p, size_t n) -> Result<> {
         for (size_t off = 0; off < n;) {
@@ -118,7 +119,8 @@ Result<> extract_entry(Reader& in, int root, const std::string& path, const tar:
     case '6': {
       mode_t kind = h.type == '3' ? S_IFCHR : h.type == '4' ? S_IFBLK : S_IFIFO;
       clear_name(pfd, base);
-      if (::mknodat(pfd, base.c_str(), kind | (h.mode & 07777), makedev(h.devmajor, h.devminor)) != 0)
+      if (::mknodat(pfd, base.c_str(), kind | (h.mode & 07777), makedev(h.devmajor, h.devminor)) !=
+          0)
         return fail_errno(Code::kIo, "create device `" + path + "`", errno);
       BERTH_TRY(set_meta(pfd, base, h, false));
       return in.data(h.size, [](const unsigned char*, size_t) -> Result<> { return {}; });

@@ -53,7 +53,8 @@ Result<Header> parse_header(const unsigned char* b) {
   uint64_t sum = 0;
   for (size_t i = 0; i < kBlock; ++i) sum += (i >= 148 && i < 156) ? ' ' : b[i];
   auto stored = parse_number(field_view(b + 148, 8));
-  if (!stored || *stored != sum) return fail(Code::kDecode, "not a tar archive (bad header checksum)");
+  if (!stored || *stored != sum)
+    return fail(Code::kDecode, "not a tar archive (bad header checksum)");
   Header h;
   h.path = field_str(b, 100);
   h.mode = uint32_t(parse_number(field_view(b + 100, 8)).value_or(0));
@@ -84,13 +85,15 @@ Result<std::map<std::string, std::string>> parse_pax(std::string_view data) {
   while (!data.empty()) {
     size_t len = 0;
     auto sp = data.find(' ');
-    auto [p, ec] = std::from_chars(data.data(), data.data() + (sp == std::string_view::npos ? 0 : sp), len);
+    auto [p, ec] =
+        std::from_chars(data.data(), data.data() + (sp == std::string_view::npos ? 0 : sp), len);
     if (sp == std::string_view::npos || ec != std::errc() || len <= sp + 1 || len > data.size() ||
         data[len - 1] != '\n')
       return fail(Code::kDecode, "malformed pax header in the tar archive");
     std::string_view rec = data.substr(sp + 1, len - sp - 2);
     auto eq = rec.find('=');
-    if (eq == std::string_view::npos) return fail(Code::kDecode, "malformed pax record in the tar archive");
+    if (eq == std::string_view::npos)
+      return fail(Code::kDecode, "malformed pax record in the tar archive");
     out[std::string(rec.substr(0, eq))] = std::string(rec.substr(eq + 1));
     data.remove_prefix(len);
   }
@@ -104,7 +107,8 @@ void apply_pax(Header& h, const std::map<std::string, std::string>& pax) {
     uint64_t v = 0;
     const std::string& s = it->second;
     auto dot = s.find('.');  // mtime may carry a fraction
-    if (std::from_chars(s.data(), s.data() + (dot == std::string::npos ? s.size() : dot), v).ec == std::errc())
+    if (std::from_chars(s.data(), s.data() + (dot == std::string::npos ? s.size() : dot), v).ec ==
+        std::errc())
       field = static_cast<std::remove_reference_t<decltype(field)>>(v);
   };
   if (auto it = pax.find("path"); it != pax.end()) h.path = it->second;
@@ -121,9 +125,11 @@ Result<std::string> clean_path(std::string_view path) {
   std::string out;
   for (size_t start = 0; start <= path.size();) {
     size_t slash = path.find('/', start);
-    std::string_view part = path.substr(start, slash == std::string_view::npos ? slash : slash - start);
+    std::string_view part =
+        path.substr(start, slash == std::string_view::npos ? slash : slash - start);
     if (part == "..")
-      return fail(Code::kInvalidConfig, "tar entry `" + std::string(path) + "` leaves the image with ..");
+      return fail(Code::kInvalidConfig,
+                  "tar entry `" + std::string(path) + "` leaves the image with ..");
     if (!part.empty() && part != ".") {
       if (!out.empty()) out += '/';
       out += part;
@@ -136,7 +142,11 @@ Result<std::string> clean_path(std::string_view path) {
 
 std::string compression_of(const unsigned char* h, size_t len) {
   if (len >= 2 && h[0] == 0x1f && h[1] == 0x8b) return "gzip";
-  if (len >= 6 && std::memcmp(h, "\xfd" "7zXZ\0", 6) == 0) return "xz";
+  if (len >= 6 && std::memcmp(h,
+                              "\xfd"
+                              "7zXZ\0",
+                              6) == 0)
+    return "xz";
   if (len >= 3 && std::memcmp(h, "BZh", 3) == 0) return "bzip2";
   if (len >= 4 && h[0] == 0x28 && h[1] == 0xb5 && h[2] == 0x2f && h[3] == 0xfd) return "zstd";
   return "";

@@ -15,10 +15,10 @@ namespace berth::runtime::tar {
 inline constexpr size_t kBlock = 512;
 
 struct Header {
-  std::string path;   // name, with the ustar prefix joined
-  std::string link;   // linkname
-  char type = '0';    // '0' file, '1' hard link, '2' symlink, '3' char, '4' block, '5' dir,
-                      // '6' fifo; 'x'/'g' pax, 'L'/'K' GNU long name/link
+  std::string path;  // name, with the ustar prefix joined
+  std::string link;  // linkname
+  char type = '0';   // '0' file, '1' hard link, '2' symlink, '3' char, '4' block, '5' dir,
+                     // '6' fifo; 'x'/'g' pax, 'L'/'K' GNU long name/link
   uint32_t mode = 0;
   uint32_t uid = 0;
   uint32_t gid = 0;

@@ -30,7 +30,8 @@ Result<> read_child_report(int fd) {
     buf.append(chunk, size_t(n));
   }
   if (buf.empty()) return {};
-  if (buf.size() < sizeof(int)) return fail(Code::kInternal, "container setup failed (truncated report)");
+  if (buf.size() < sizeof(int))
+    return fail(Code::kInternal, "container setup failed (truncated report)");
   int code = 0;
   std::memcpy(&code, buf.data(), sizeof code);
   std::string rest = buf.substr(sizeof code);

@@ -44,21 +44,26 @@ int wait_status(pid_t pid) {
   }
   for (size_t i = 0; i < ns.size(); ++i) {
     if (ns[i].valid() && ::setns(ns[i].get(), kNamespaces[i].second) != 0) {
-      report_child_error(report, Error{Code::kInternal, std::string("join the container's ") +
-                                                            kNamespaces[i].first + " namespace: " +
-                                                            std::strerror(errno), {}});
+      report_child_error(report, Error{Code::kInternal,
+                                       std::string("join the container's ") + kNamespaces[i].first +
+                                           " namespace: " + std::strerror(errno),
+                                       {}});
       _exit(125);
     }
   }
   pid_t pid = ::fork();
   if (pid < 0) {
-    report_child_error(report, Error{Code::kInternal, "fork into the container: " + std::string(std::strerror(errno)), {}});
+    report_child_error(
+        report,
+        Error{
+            Code::kInternal, "fork into the container: " + std::string(std::strerror(errno)), {}});
     _exit(125);
   }
   if (pid == 0) {
     reset_signals();
     Result<> r;
-    if (::chdir(s.workdir.c_str()) != 0) r = fail_errno(Code::kIo, "chdir to `" + s.workdir + "`", errno);
+    if (::chdir(s.workdir.c_str()) != 0)
+      r = fail_errno(Code::kIo, "chdir to `" + s.workdir + "`", errno);
     if (r) r = restrict_capabilities();
     Error e = r ? exec_command(s.argv, s.env) : r.error();
     report_child_error(report, e);
@@ -80,13 +85,15 @@ Result<int> exec_in(const ExecSpec& s) {
     ns.push_back(std::move(fd));
   }
   // The descriptors were opened from the right process only if it is still the same one.
-  if (!process_alive(s.pid, s.pid_start)) return fail(Code::kInvalidConfig, "the container is not running");
+  if (!process_alive(s.pid, s.pid_start))
+    return fail(Code::kInvalidConfig, "the container is not running");
   int report[2];
   if (::pipe2(report, O_CLOEXEC) != 0) return fail_errno(Code::kIo, "pipe", errno);
   UniqueFd report_r(report[0]), report_w(report[1]);
   UniqueFd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   // Like system(3): the terminal's ^C is for the command, not for us.
-  struct sigaction ign{}, old_int{}, old_quit{};
+  struct sigaction ign {
+  }, old_int{}, old_quit{};
   ign.sa_handler = SIG_IGN;
   ::sigaction(SIGINT, &ign, &old_int);
   ::sigaction(SIGQUIT, &ign, &old_quit);
@@ -97,7 +104,8 @@ Result<int> exec_in(const ExecSpec& s) {
     enter(s, ns, report_w.get());
   }
   report_w.reset();
-  Result<> started = pid < 0 ? fail_errno(Code::kInternal, "fork", errno) : read_child_report(report_r.get());
+  Result<> started =
+      pid < 0 ? fail_errno(Code::kInternal, "fork", errno) : read_child_report(report_r.get());
   int status = pid > 0 ? wait_status(pid) : 255;
   ::sigaction(SIGINT, &old_int, nullptr);
   ::sigaction(SIGQUIT, &old_quit, nullptr);

@@ -14,8 +14,8 @@
 namespace berth::runtime {
 
 struct ExecSpec {
-  pid_t pid = 0;            // the container's init (host pid)
-  uint64_t pid_start = 0;   // its start time, against pid reuse
+  pid_t pid = 0;           // the container's init (host pid)
+  uint64_t pid_start = 0;  // its start time, against pid reuse
   std::vector<std::string> argv;
   std::vector<std::string> env;
   std::string workdir = "/";

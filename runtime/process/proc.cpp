@@ -62,7 +62,8 @@ Result<UniqueFd> open_pidfd(pid_t pid, uint64_t start) {
   if (pid <= 0) return fail(Code::kUnknownContainer, "no process");
   UniqueFd fd(int(::syscall(SYS_pidfd_open, pid, 0)));
   if (!fd.valid()) {
-    if (errno == ESRCH) return fail(Code::kUnknownContainer, "process " + std::to_string(pid) + " is gone");
+    if (errno == ESRCH)
+      return fail(Code::kUnknownContainer, "process " + std::to_string(pid) + " is gone");
     return fail_errno(Code::kIo, "pidfd_open " + std::to_string(pid), errno);
   }
   // Checked after opening: from here on the pidfd pins this very process.

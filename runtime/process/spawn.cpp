@@ -1,11 +1,13 @@
 #include "runtime/process/spawn.h"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,8 +17,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <vector>
-#include <linux/close_range.h>
-#include <sys/syscall.h>
 
 #include "runtime/process/caps.h"
 #include "runtime/process/child_report.h"
@@ -72,11 +72,14 @@ UniqueFd recv_fd(int sock) {
 Result<> take_terminal(int console_fd) {
   UniqueFd master(::open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
   char name[64];
-  if (!master.valid() || ::unlockpt(master.get()) != 0 || ::ptsname_r(master.get(), name, sizeof name) != 0)
+  if (!master.valid() || ::unlockpt(master.get()) != 0 ||
+      ::ptsname_r(master.get(), name, sizeof name) != 0)
     return fail_errno(Code::kIo, "allocate a terminal", errno);
   UniqueFd slave(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (!slave.valid()) return fail_errno(Code::kIo, "open terminal `" + std::string(name) + "`", errno);
-  if (!send_fd(console_fd, master.get())) return fail_errno(Code::kIo, "hand over the terminal", errno);
+  if (!slave.valid())
+    return fail_errno(Code::kIo, "open terminal `" + std::string(name) + "`", errno);
+  if (!send_fd(console_fd, master.get()))
+    return fail_errno(Code::kIo, "hand over the terminal", errno);
   for (int i = 0; i < 3; ++i)
     if (::dup2(slave.get(), i) < 0) return fail_errno(Code::kIo, "set up the terminal", errno);
   return {};
@@ -142,7 +145,7 @@ void reset_signals() {
   sigprocmask(SIG_SETMASK, &none, nullptr);
   for (int sig = 1; sig < NSIG; ++sig) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
-    struct sigaction sa{};
+    struct sigaction sa {};
     if (sigaction(sig, nullptr, &sa) == 0 && sa.sa_handler == SIG_IGN) signal(sig, SIG_DFL);
   }
 }

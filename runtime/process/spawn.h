@@ -21,13 +21,13 @@ struct InitSpec {
   std::vector<std::string> env;   // the whole environment (K=V)
   std::string workdir = "/";      // created when missing, as Docker does
   std::string hostname;
-  int netns_fd = -1;              // network namespace to join; -1: keep the caller's (host)
+  int netns_fd = -1;  // network namespace to join; -1: keep the caller's (host)
   RootfsSpec rootfs;
-  int stdin_fd = -1;              // become 0, 1, 2 in the container
+  int stdin_fd = -1;  // become 0, 1, 2 in the container
   int stdout_fd = -1;
   int stderr_fd = -1;
   bool tty = false;  // a terminal from the container's own devpts becomes 0, 1, 2 (the
-                    // stdio fds above are ignored) and its master is handed back
+                     // stdio fds above are ignored) and its master is handed back
 };
 
 struct Spawned {

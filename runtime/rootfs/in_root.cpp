@@ -44,7 +44,8 @@ Result<UniqueFd> mkdir_all_in_root(int rootfd, std::string_view path, mode_t mod
     size_t slash = r.find('/', start);
     std::string prefix = r.substr(0, slash);
     std::string name = r.substr(start, slash == std::string::npos ? slash : slash - start);
-    if (name == "..") return fail(Code::kInvalidConfig, "path `" + std::string(path) + "` contains ..");
+    if (name == "..")
+      return fail(Code::kInvalidConfig, "path `" + std::string(path) + "` contains ..");
     if (!name.empty() && name != ".") {
       auto next = open_in_root(rootfd, prefix, O_PATH | O_DIRECTORY);
       if (!next) {

@@ -17,15 +17,16 @@ namespace {
 Result<> do_mount(const std::string& src, const std::string& target_shown, int target_fd,
                   const char* type, unsigned long flags, const char* data = nullptr) {
   if (::mount(src.c_str(), fd_path(target_fd).c_str(), type, flags, data) != 0)
-    return fail_errno(Code::kIo, "mount " + std::string(type ? type : src) + " on `" + target_shown + "`", errno);
+    return fail_errno(
+        Code::kIo, "mount " + std::string(type ? type : src) + " on `" + target_shown + "`", errno);
   return {};
 }
 
 // Re-opens `path` (now a mount point) and remounts that mount read-only.
 Result<> remount_ro(int rootfd, const std::string& path, unsigned long extra) {
   auto fd = BERTH_TRY(open_in_root(rootfd, path, O_PATH));
-  if (::mount(nullptr, fd_path(fd.get()).c_str(), nullptr,
-              MS_BIND | MS_REMOUNT | MS_RDONLY | extra, nullptr) != 0)
+  if (::mount(nullptr, fd_path(fd.get()).c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | extra,
+              nullptr) != 0)
     return fail_errno(Code::kIo, "remount `" + path + "` read-only", errno);
   return {};
 }
@@ -50,7 +51,7 @@ Result<> mount_dev(int rootfd) {
   (void)do_mount("mqueue", "/dev/mqueue", mq.get(), "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC);
   auto devdir = BERTH_TRY(open_in_root(rootfd, "/dev", O_PATH | O_DIRECTORY));
   const char* links[][2] = {{"pts/ptmx", "ptmx"},          {"/proc/self/fd", "fd"},
-                            {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
+                            {"/proc/self/fd/0", "stdin"},  {"/proc/self/fd/1", "stdout"},
                             {"/proc/self/fd/2", "stderr"}, {"/proc/kcore", "core"}};
   for (auto& l : links)
     if (::symlinkat(l[0], devdir.get(), l[1]) != 0 && errno != EEXIST)
@@ -62,8 +63,8 @@ Result<> mount_proc_sys(int rootfd) {
   auto proc = BERTH_TRY(mkdir_all_in_root(rootfd, "/proc"));
   BERTH_TRY(do_mount("proc", "/proc", proc.get(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC));
   auto sys = BERTH_TRY(mkdir_all_in_root(rootfd, "/sys"));
-  BERTH_TRY(do_mount("sysfs", "/sys", sys.get(), "sysfs",
-                     MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC));
+  BERTH_TRY(
+      do_mount("sysfs", "/sys", sys.get(), "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC));
   // As Docker: hide kernel internals, and keep kernel knobs read-only.
   for (const char* p : {"/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug"}) {
     auto t = open_in_root(rootfd, p, O_PATH);
@@ -83,7 +84,8 @@ Result<> mount_proc_sys(int rootfd) {
 Result<> pivot(const std::string& merged) {
   UniqueFd newroot(::open(merged.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
   UniqueFd oldroot(::open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
-  if (!newroot.valid() || !oldroot.valid()) return fail_errno(Code::kIo, "open `" + merged + "`", errno);
+  if (!newroot.valid() || !oldroot.valid())
+    return fail_errno(Code::kIo, "open `" + merged + "`", errno);
   if (::fchdir(newroot.get()) != 0) return fail_errno(Code::kIo, "chdir `" + merged + "`", errno);
   if (::syscall(SYS_pivot_root, ".", ".") != 0)
     return fail_errno(Code::kIo, "pivot_root into `" + merged + "`", errno);
@@ -122,7 +124,7 @@ Result<> setup_rootfs(const RootfsSpec& spec) {
   BERTH_TRY(mount_proc_sys(root.get()));
   BERTH_TRY(mount_dev(root.get()));
   for (const auto& b : spec.binds) {
-    struct stat st{};
+    struct stat st {};
     if (::stat(b.source.c_str(), &st) != 0)
       return fail_errno(Code::kIo, "bind `" + b.source + "`", errno);
     auto t = BERTH_TRY(ensure_in_root(root.get(), b.target, S_ISDIR(st.st_mode)));

@@ -13,16 +13,16 @@
 namespace berth::runtime {
 
 struct BindMount {
-  std::string source;   // host path
-  std::string target;   // path inside the container
+  std::string source;  // host path
+  std::string target;  // path inside the container
   bool read_only = false;
 };
 
 struct RootfsSpec {
-  std::string lower;   // the image's rootfs (read-only layer)
-  std::string upper;   // the container's writable layer
-  std::string work;    // overlayfs work directory, same filesystem as upper
-  std::string merged;  // where the overlay is mounted before pivot_root
+  std::string lower;             // the image's rootfs (read-only layer)
+  std::string upper;             // the container's writable layer
+  std::string work;              // overlayfs work directory, same filesystem as upper
+  std::string merged;            // where the overlay is mounted before pivot_root
   std::vector<BindMount> binds;  // /etc files first, then volumes, mounted in order
 };
 

@@ -37,11 +37,12 @@ std::vector<std::string> entries(int fd) {
 }
 
 Result<> remove_at(int dirfd, const std::string& name, dev_t dev, const std::string& shown) {
-  struct stat st{};
+  struct stat st {};
   if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
     return errno == ENOENT ? Result<>{} : fail_errno(Code::kIo, "stat `" + shown + "`", errno);
   if (S_ISDIR(st.st_mode)) {
-    if (st.st_dev != dev) return fail(Code::kIo, "refusing to remove `" + shown + "`: it is a mount point");
+    if (st.st_dev != dev)
+      return fail(Code::kIo, "refusing to remove `" + shown + "`: it is a mount point");
     UniqueFd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd.valid()) return fail_errno(Code::kIo, "open `" + shown + "`", errno);
     for (const auto& e : entries(fd.get())) BERTH_TRY(remove_at(fd.get(), e, dev, shown + "/" + e));
@@ -61,7 +62,8 @@ struct Copier {
   static Result<> copy_file(int sfd, int dfd, const std::string& name) {
     UniqueFd in(::openat(sfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (!in.valid()) return fail_errno(Code::kIo, "open `" + name + "`", errno);
-    UniqueFd out(::openat(dfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    UniqueFd out(
+        ::openat(dfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!out.valid()) return fail_errno(Code::kIo, "create `" + name + "`", errno);
     char buf[65536];
     for (;;) {
@@ -79,16 +81,18 @@ struct Copier {
   }
 
   Result<> copy(int sfd, int dfd, const std::string& name, dev_t dev, const std::string& rel) {
-    struct stat st{};
+    struct stat st {};
     if (::fstatat(sfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
       return fail_errno(Code::kIo, "stat `" + rel + "`", errno);
     if (S_ISDIR(st.st_mode)) {
       if (st.st_dev != dev) return {};  // another filesystem mounted inside: not part of the image
-      if (::mkdirat(dfd, name.c_str(), 0700) != 0) return fail_errno(Code::kIo, "create `" + rel + "`", errno);
+      if (::mkdirat(dfd, name.c_str(), 0700) != 0)
+        return fail_errno(Code::kIo, "create `" + rel + "`", errno);
       UniqueFd s(::openat(sfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       UniqueFd d(::openat(dfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       if (!s.valid() || !d.valid()) return fail_errno(Code::kIo, "open `" + rel + "`", errno);
-      for (const auto& e : entries(s.get())) BERTH_TRY(copy(s.get(), d.get(), e, dev, rel + "/" + e));
+      for (const auto& e : entries(s.get()))
+        BERTH_TRY(copy(s.get(), d.get(), e, dev, rel + "/" + e));
     } else if (st.st_nlink > 1 && !S_ISLNK(st.st_mode) && seen.count({st.st_dev, st.st_ino})) {
       std::string first = dst_root + "/" + seen[{st.st_dev, st.st_ino}];
       if (::linkat(AT_FDCWD, first.c_str(), dfd, name.c_str(), 0) != 0)
@@ -118,7 +122,7 @@ struct Copier {
 }  // namespace
 
 Result<> remove_tree(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (::lstat(path.c_str(), &st) != 0)
     return errno == ENOENT ? Result<>{} : fail_errno(Code::kIo, "stat `" + path + "`", errno);
   auto slash = path.rfind('/');
@@ -129,7 +133,7 @@ Result<> remove_tree(const std::string& path) {
 }
 
 Result<> copy_tree(const std::string& src, const std::string& dst) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(src.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     return fail(Code::kInvalidConfig, "`" + src + "` is not a directory");
   UniqueFd s(::open(src.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -148,7 +152,7 @@ uint64_t tree_size(const std::string& path) {
   std::set<std::pair<dev_t, ino_t>> seen;
   std::function<void(int)> walk = [&](int fd) {
     for (const auto& e : entries(fd)) {
-      struct stat st{};
+      struct stat st {};
       if (::fstatat(fd, e.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
       if (S_ISDIR(st.st_mode)) {
         UniqueFd sub(::openat(fd, e.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));

@@ -2,12 +2,11 @@
 // temp dir, read what it prints, and look for anything a removed container left behind.
 #pragma once
 
+#include <catch2/catch.hpp>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
 
 #include "tests/netns/fixture.h"
 
@@ -70,7 +69,8 @@ inline bool path_exists(const std::string& p) {
 }
 // The container's cgroup directories on this machine's layout (v1 or v2).
 inline std::string cgroup_dirs(const std::string& id) {
-  return sh("ls -d /sys/fs/cgroup/*/berth/" + id + " /sys/fs/cgroup/berth/" + id + " 2>/dev/null || true");
+  return sh("ls -d /sys/fs/cgroup/*/berth/" + id + " /sys/fs/cgroup/berth/" + id +
+            " 2>/dev/null || true");
 }
 
 }  // namespace berth::test

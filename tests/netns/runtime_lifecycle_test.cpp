@@ -1,9 +1,8 @@
 // Detached containers: ps, stop (SIGTERM then SIGKILL), kill, rm, exec, logs, restart
 // policies, and that removal leaves nothing behind.
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <thread>
-
-#include <catch2/catch.hpp>
 
 #include "tests/netns/runtime_helpers.h"
 
@@ -12,7 +11,8 @@ using namespace berth::test;
 namespace {
 
 void wait_for(const std::function<bool()>& cond, int ms = 5000) {
-  for (int i = 0; i < ms / 20 && !cond(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  for (int i = 0; i < ms / 20 && !cond(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
 
 }  // namespace
@@ -58,8 +58,9 @@ TEST_CASE("run -d then ps then stop then rm leaves nothing behind", "[runtime]")
 
 TEST_CASE("stop sends SIGTERM first and the container may exit cleanly", "[runtime]") {
   Berth berth;
-  berth.ok("run -d --name polite --net none busybox sh -c "
-           "'trap \"echo got TERM; exit 0\" TERM; echo ready; while true; do sleep 0.1; done'");
+  berth.ok(
+      "run -d --name polite --net none busybox sh -c "
+      "'trap \"echo got TERM; exit 0\" TERM; echo ready; while true; do sleep 0.1; done'");
   wait_for([&] { return berth.ok("logs polite").find("ready") != std::string::npos; });
   auto t0 = std::chrono::steady_clock::now();
   berth.ok("stop polite");
@@ -99,9 +100,12 @@ TEST_CASE("exec runs inside the container's namespaces and returns the status", 
   berth.ok("rm -f box");
 }
 
-TEST_CASE("logs shows both streams and --tail and -f follows until the container stops", "[runtime]") {
+TEST_CASE("logs shows both streams and --tail and -f follows until the container stops",
+          "[runtime]") {
   Berth berth;
-  berth.ok("run -d --name talk --net none busybox sh -c 'echo one; echo two >&2; echo three; sleep 0.5; echo four'");
+  berth.ok(
+      "run -d --name talk --net none busybox sh -c 'echo one; echo two >&2; echo three; sleep 0.5; "
+      "echo four'");
   auto r = berth("logs -f talk");
   CHECK(r.rc == 0);
   CHECK(r.out == "one\nthree\nfour\n");
@@ -113,7 +117,8 @@ TEST_CASE("logs shows both streams and --tail and -f follows until the container
 
 TEST_CASE("restart policies: on-failure:N counts and always restarts until stopped", "[runtime]") {
   Berth berth;
-  berth.ok("run -d --name flaky --net none --restart on-failure:2 busybox sh -c 'echo run; exit 5'");
+  berth.ok(
+      "run -d --name flaky --net none --restart on-failure:2 busybox sh -c 'echo run; exit 5'");
   wait_for([&] { return berth.inspect("flaky")["State"]["Status"] == "exited"; });
   auto j = berth.inspect("flaky");
   CHECK(j["State"]["Status"] == "exited");
@@ -140,7 +145,8 @@ TEST_CASE("ps reconciles a container whose monitor died", "[runtime]") {
   auto j = berth.inspect("orphan");
   std::string id = j["Id"];
   // Kill the monitor and then the container behind berth's back.
-  auto record = nlohmann::json::parse(sh("cat " + berth.root() + "/containers/" + id + "/state.json"));
+  auto record =
+      nlohmann::json::parse(sh("cat " + berth.root() + "/containers/" + id + "/state.json"));
   int monitor = record["State"]["MonitorPid"];
   int pid = record["State"]["Pid"];
   REQUIRE(monitor > 0);
@@ -154,8 +160,9 @@ TEST_CASE("ps reconciles a container whose monitor died", "[runtime]") {
 
 TEST_CASE("pause freezes the container and unpause thaws it", "[runtime]") {
   Berth berth;
-  std::string id = berth.ok("run -d --name ice --net none busybox sh -c "
-                            "'i=0; while true; do i=$((i+1)); echo $i > /tmp/n; sleep 0.05; done'");
+  std::string id = berth.ok(
+      "run -d --name ice --net none busybox sh -c "
+      "'i=0; while true; do i=$((i+1)); echo $i > /tmp/n; sleep 0.05; done'");
   std::string counter = berth.root() + "/containers/" + id + "/upper/tmp/n";
   wait_for([&] { return path_exists(counter); });
   CHECK(berth.ok("pause ice") == "ice");

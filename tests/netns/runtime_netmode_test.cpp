@@ -1,10 +1,9 @@
 // Network modes through the runtime: bridge (the default), none, host, container:NAME,
 // user-defined networks, published ports, and many containers at once.
+#include <catch2/catch.hpp>
 #include <set>
 #include <thread>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "tests/netns/runtime_helpers.h"
 
@@ -13,7 +12,8 @@ using namespace berth::test;
 namespace {
 
 std::string links_in(const Berth& berth, const std::string& args) {
-  return berth.ok("run --rm " + args + " busybox sh -c \"ip -o link | awk -F': ' '{print \\$2}' | cut -d@ -f1\"");
+  return berth.ok("run --rm " + args +
+                  " busybox sh -c \"ip -o link | awk -F': ' '{print \\$2}' | cut -d@ -f1\"");
 }
 
 }  // namespace
@@ -49,10 +49,12 @@ TEST_CASE("bridge gives an address from the default network and two containers r
   CHECK(bridge["MacAddress"].get<std::string>().rfind("02:42:", 0) == 0);
   CHECK(j["NetworkSettings"]["SandboxKey"] == berth.root() + "/netns/" + id);
   // The container's /etc/hosts names its own address.
-  CHECK(berth.ok("exec srv cat /etc/hosts").find(ip + "\t" + id.substr(0, 12)) != std::string::npos);
+  CHECK(berth.ok("exec srv cat /etc/hosts").find(ip + "\t" + id.substr(0, 12)) !=
+        std::string::npos);
   // From a second container on the same bridge, and from the host.
   CHECK(berth.ok("run --rm busybox nc -w 5 " + ip + " 5000 </dev/null") == "pong");
-  CHECK(berth.ok("run --rm busybox ping -c1 -W2 " + ip).find("1 packets received") != std::string::npos);
+  CHECK(berth.ok("run --rm busybox ping -c1 -W2 " + ip).find("1 packets received") !=
+        std::string::npos);
   int rc = 1;
   sh("ping -c1 -W2 " + ip + " >/dev/null", &rc);
   CHECK(rc == 0);
@@ -68,7 +70,8 @@ TEST_CASE("container:NAME shares the other container's network namespace", "[run
   std::string addrs = berth.ok("run --rm --net container:pod busybox ip -o -4 addr show eth0");
   CHECK(addrs.find(ip + "/") != std::string::npos);
   // Same namespace: the other container's listener is on our loopback.
-  CHECK(berth.ok("run --rm --net container:pod busybox nc -w 5 127.0.0.1 6000 </dev/null") == "shared");
+  CHECK(berth.ok("run --rm --net container:pod busybox nc -w 5 127.0.0.1 6000 </dev/null") ==
+        "shared");
   // But not its processes.
   CHECK(berth.ok("run --rm --net container:pod busybox sh -c 'pidof nc || echo none'") == "none");
   auto conflict = berth("run --rm --net container:pod -p 80 busybox true");
@@ -94,10 +97,12 @@ TEST_CASE("published ports are recorded and shown by port and ps and inspect", "
 
 TEST_CASE("a published port answers on the host", "[runtime][net]") {
   Berth berth;
-  berth.ok("run -d --name web -p 8080:80 busybox sh -c "
-           "'mkdir -p /www && echo hello from berth > /www/index.html && exec httpd -f -p 80 -h /www'");
-  std::string page = sh("timeout 5 python3 -c 'import urllib.request as u; "
-                        "print(u.urlopen(\"http://127.0.0.1:8080/\", timeout=3).read().decode(), end=\"\")'");
+  berth.ok(
+      "run -d --name web -p 8080:80 busybox sh -c "
+      "'mkdir -p /www && echo hello from berth > /www/index.html && exec httpd -f -p 80 -h /www'");
+  std::string page =
+      sh("timeout 5 python3 -c 'import urllib.request as u; "
+         "print(u.urlopen(\"http://127.0.0.1:8080/\", timeout=3).read().decode(), end=\"\")'");
   CHECK(page == "hello from berth\n");
   berth.ok("rm -f web");
 }
@@ -105,12 +110,14 @@ TEST_CASE("a published port answers on the host", "[runtime][net]") {
 TEST_CASE("user-defined networks resolve names and aliases", "[runtime][net]") {
   Berth berth;
   berth.ok("network create appnet");
-  berth.ok("run -d --name api --net appnet --network-alias backend busybox nc -ll -p 7000 -e echo api");
+  berth.ok(
+      "run -d --name api --net appnet --network-alias backend busybox nc -ll -p 7000 -e echo api");
   auto j = berth.inspect("api");
   REQUIRE(j["NetworkSettings"]["Networks"].contains("appnet"));
   std::string ip = j["NetworkSettings"]["Networks"]["appnet"]["IPAddress"];
   std::string short_api = j["Id"].get<std::string>().substr(0, 12);
-  CHECK(berth.ok("exec api cat /etc/hosts").find(ip + "\t" + short_api + " api backend") != std::string::npos);
+  CHECK(berth.ok("exec api cat /etc/hosts").find(ip + "\t" + short_api + " api backend") !=
+        std::string::npos);
   // By name, by alias and by short ID, from a container started later.
   for (const std::string& name : {std::string("api"), std::string("backend"), short_api})
     CHECK(berth.ok("run --rm --net appnet busybox nc -w 5 " + name + " 7000 </dev/null") == "api");
@@ -144,7 +151,9 @@ TEST_CASE("20 containers started at once get 20 distinct addresses", "[runtime][
   std::vector<std::thread> threads;
   std::vector<BerthRun> runs(20);
   for (int i = 0; i < 20; ++i)
-    threads.emplace_back([&, i] { runs[size_t(i)] = berth("run -d --name c" + std::to_string(i) + " busybox sleep 1000"); });
+    threads.emplace_back([&, i] {
+      runs[size_t(i)] = berth("run -d --name c" + std::to_string(i) + " busybox sleep 1000");
+    });
   for (auto& t : threads) t.join();
   std::set<std::string> ips;
   for (int i = 0; i < 20; ++i) {

@@ -32,8 +32,9 @@ TEST_CASE("the hostname is the short ID unless --hostname is given", "[runtime]"
   CHECK(berth.ok("rm " + id.substr(0, 8)) == id.substr(0, 8));
 }
 
-TEST_CASE("the container gets its own rootfs with /proc /dev read-only /sys and trimmed capabilities",
-          "[runtime]") {
+TEST_CASE(
+    "the container gets its own rootfs with /proc /dev read-only /sys and trimmed capabilities",
+    "[runtime]") {
   Berth berth;
   std::string out = berth.ok(
       "run --rm --net none -e GREETING=hello -w /work busybox sh -c "
@@ -65,15 +66,16 @@ TEST_CASE("volumes are bind-mounted and read-only when asked", "[runtime]") {
   Berth berth;
   std::string dir = temp_dir() + "/vol";
   sh("mkdir -p " + dir + " && echo from-host > " + dir + "/in");
-  CHECK(berth.ok("run --rm --net none -v " + dir + ":/data busybox sh -c 'cat /data/in; echo back > /data/out'") ==
-        "from-host");
+  CHECK(berth.ok("run --rm --net none -v " + dir +
+                 ":/data busybox sh -c 'cat /data/in; echo back > /data/out'") == "from-host");
   CHECK(Berth::trim(sh("cat " + dir + "/out")) == "back");
   auto ro = berth("run --rm --net none -v " + dir + ":/data:ro busybox touch /data/x");
   CHECK(ro.rc != 0);
   CHECK(ro.err.find("Read-only") != std::string::npos);
 }
 
-TEST_CASE("bad input gives a clear message and a non-zero status and changes nothing", "[runtime]") {
+TEST_CASE("bad input gives a clear message and a non-zero status and changes nothing",
+          "[runtime]") {
   Berth berth;
   struct Case {
     const char* args;
@@ -126,7 +128,8 @@ TEST_CASE("image import from a tarball and a directory then ls and rm", "[runtim
   CHECK(ls.find("1.0") != std::string::npos);
   CHECK(ls.find("dirbox") != std::string::npos);
   CHECK(berth.ok("run --rm --net none mybox:1.0 echo imported") == "imported");
-  CHECK(berth.ok("run --rm --net none dirbox cat /etc/group").find("root:x:0:") != std::string::npos);
+  CHECK(berth.ok("run --rm --net none dirbox cat /etc/group").find("root:x:0:") !=
+        std::string::npos);
   // No default command in an imported image.
   auto nocmd = berth("run --rm --net none mybox:1.0");
   CHECK(nocmd.rc == 125);

@@ -1,7 +1,6 @@
 // Container IDs and names, reference lookup, image references.
-#include <set>
-
 #include <catch2/catch.hpp>
+#include <set>
 
 #include "runtime/container/connect.h"
 #include "runtime/container/id.h"
@@ -66,8 +65,8 @@ TEST_CASE("image references", "[runtime][image]") {
   CHECK(t->tag == "1.0-rc_1");
   CHECK(t->dir_name() == "my%2Fapp%3A1.0-rc_1");
   CHECK(parse_image_ref("a.b__c-d---e")->name == "a.b__c-d---e");
-  for (const char* bad : {"", "Busybox", "a//b", "-a", "a-", "a:", "a:-x", "a@sha256:00", "a/", "a b",
-                          "a___b", "a:tag:more"}) {
+  for (const char* bad : {"", "Busybox", "a//b", "-a", "a-", "a:", "a:-x", "a@sha256:00", "a/",
+                          "a b", "a___b", "a:tag:more"}) {
     INFO(bad);
     CHECK_FALSE(parse_image_ref(bad));
   }

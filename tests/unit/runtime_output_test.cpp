@@ -1,9 +1,8 @@
 // What users read: /etc files, times, ps columns, port lines, --format, the log format.
 #include <unistd.h>
 
-#include <fstream>
-
 #include <catch2/catch.hpp>
+#include <fstream>
 
 #include "runtime/container/clock.h"
 #include "runtime/container/etc_files.h"
@@ -46,7 +45,8 @@ Container running_web() {
 
 }  // namespace
 
-TEST_CASE("hosts file: localhost, then the container's addresses with its names", "[runtime][output]") {
+TEST_CASE("hosts file: localhost, then the container's addresses with its names",
+          "[runtime][output]") {
   NetAttachment a;
   a.ip = "10.0.0.5";
   a.ipv6 = "fd00::5";
@@ -58,8 +58,10 @@ TEST_CASE("hosts file: localhost, then the container's addresses with its names"
   CHECK(hosts_content("h", "", {}).find("\th\n") == std::string::npos);
 }
 
-TEST_CASE("resolv.conf drops loopback nameservers unless on the host network", "[runtime][output]") {
-  std::string host = "# comment\nnameserver 127.0.0.53\nnameserver 10.1.1.1\nnameserver ::1\nsearch lan\n";
+TEST_CASE("resolv.conf drops loopback nameservers unless on the host network",
+          "[runtime][output]") {
+  std::string host =
+      "# comment\nnameserver 127.0.0.53\nnameserver 10.1.1.1\nnameserver ::1\nsearch lan\n";
   std::string c = resolv_conf_content(host, false);
   CHECK(c == "# comment\nnameserver 10.1.1.1\nsearch lan\n");
   CHECK(resolv_conf_content(host, true) == host);
@@ -91,7 +93,8 @@ TEST_CASE("ps columns and port lines", "[runtime][output]") {
   CHECK(status_text(c, started + 125) == "Up 2 minutes");
   CHECK(ports_text(c) == "0.0.0.0:8080->80/tcp, 127.0.0.1:5353->53/udp");
   CHECK(command_text(c) == "\"sh -c mkdir -p /www…\"");
-  CHECK(port_lines(c, "") == std::vector<std::string>{"80/tcp -> 0.0.0.0:8080", "53/udp -> 127.0.0.1:5353"});
+  CHECK(port_lines(c, "") ==
+        std::vector<std::string>{"80/tcp -> 0.0.0.0:8080", "53/udp -> 127.0.0.1:5353"});
   CHECK(port_lines(c, "80") == std::vector<std::string>{"0.0.0.0:8080"});
   CHECK(port_lines(c, "53/udp") == std::vector<std::string>{"127.0.0.1:5353"});
   CHECK(port_lines(c, "81").empty());
@@ -120,7 +123,7 @@ TEST_CASE("inspect JSON has Docker's network fields", "[runtime][output]") {
   CHECK(j["Args"].size() == 2);
 }
 
-TEST_CASE("--format renders fields, JSON and literal text", "[runtime][output]") {
+TEST_CASE("the format option renders fields and JSON and literal text", "[runtime][output]") {
   nlohmann::json j = {{"State", {{"Status", "running"}, {"Pid", 42}}}, {"Name", "/web"}};
   CHECK(*render_format("{{.State.Status}}", j) == "running");
   CHECK(*render_format("pid={{ .State.Pid }} name={{.Name}}", j) == "pid=42 name=/web");
@@ -160,5 +163,6 @@ TEST_CASE("the log is Docker's json-file format, line by line", "[runtime][outpu
   CHECK(entries[3].log == "no newline");
   CHECK(parse_rfc3339(entries[0].time));
   CHECK_FALSE(parse_log_line("not json"));
-  CHECK(format_log_line({"stdout", "t", "\xff\n"}).find("log") != std::string::npos);  // not UTF-8: no throw
+  CHECK(format_log_line({"stdout", "t", "\xff\n"}).find("log") !=
+        std::string::npos);  // not UTF-8: no throw
 }

@@ -25,7 +25,7 @@ TEST_CASE("memory sizes use binary units and reject nonsense", "[runtime][parse]
   }
 }
 
-TEST_CASE("--cpus becomes nano-CPUs", "[runtime][parse]") {
+TEST_CASE("the cpus option becomes nano-CPUs", "[runtime][parse]") {
   CHECK(*parse_cpus("0.5") == 500'000'000);
   CHECK(*parse_cpus("2") == 2'000'000'000);
   CHECK(*parse_cpus("1.25") == 1'250'000'000);
@@ -50,7 +50,8 @@ TEST_CASE("restart policies", "[runtime][parse]") {
   CHECK(to_string(RestartPolicy{K::kUnlessStopped, 0}) == "unless-stopped");
 }
 
-TEST_CASE("restart decisions follow the policy and never override a manual stop", "[runtime][parse]") {
+TEST_CASE("restart decisions follow the policy and never override a manual stop",
+          "[runtime][parse]") {
   using K = RestartPolicy::Kind;
   CHECK_FALSE(should_restart({K::kNo, 0}, 1, 0, false));
   CHECK(should_restart({K::kAlways, 0}, 0, 100, false));
@@ -98,7 +99,7 @@ TEST_CASE("signals by name or number", "[runtime][parse]") {
   CHECK_FALSE(parse_signal("999"));
 }
 
-TEST_CASE("--expose takes ports, ranges and protocols", "[runtime][parse]") {
+TEST_CASE("the expose option takes ports and ranges and protocols", "[runtime][parse]") {
   std::vector<std::string> out;
   REQUIRE(parse_expose("80", out));
   REQUIRE(parse_expose("53/udp", out));

@@ -2,10 +2,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
-
-#include <catch2/catch.hpp>
 
 #include "runtime/container/state.h"
 #include "runtime/container/store.h"
@@ -77,8 +76,8 @@ TEST_CASE("a container record survives JSON unchanged", "[runtime][state]") {
 }
 
 TEST_CASE("status names", "[runtime][state]") {
-  for (auto s : {Status::kCreated, Status::kRunning, Status::kPaused, Status::kRestarting, Status::kExited,
-                 Status::kDead, Status::kRemoving})
+  for (auto s : {Status::kCreated, Status::kRunning, Status::kPaused, Status::kRestarting,
+                 Status::kExited, Status::kDead, Status::kRemoving})
     CHECK(parse_status(to_string(s)) == s);
   CHECK(to_string(Status::kExited) == "exited");
   CHECK_FALSE(parse_status("sleeping"));
@@ -86,7 +85,8 @@ TEST_CASE("status names", "[runtime][state]") {
   CHECK_FALSE(is_active(Status::kExited));
 }
 
-TEST_CASE("the store saves atomically, lists, resolves and reports missing containers", "[runtime][state]") {
+TEST_CASE("the store saves atomically, lists, resolves and reports missing containers",
+          "[runtime][state]") {
   std::string root = temp_root();
   Store store(root);
   REQUIRE(store.init());
@@ -97,7 +97,8 @@ TEST_CASE("the store saves atomically, lists, resolves and reports missing conta
   REQUIRE(back);
   CHECK(*back == c);
   // No temporary file is left next to the record.
-  CHECK(access((store.dir(c.id) + "/state.json.tmp." + std::to_string(getpid())).c_str(), F_OK) != 0);
+  CHECK(access((store.dir(c.id) + "/state.json.tmp." + std::to_string(getpid())).c_str(), F_OK) !=
+        0);
   auto list = store.list();
   REQUIRE(list);
   REQUIRE(list->size() == 1);

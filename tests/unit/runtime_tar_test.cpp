@@ -4,12 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
-
-#include <catch2/catch.hpp>
 
 #include "runtime/image/tar.h"
 #include "runtime/image/tar_header.h"
@@ -24,8 +23,8 @@ namespace {
 struct TarBuilder {
   std::string data;
 
-  void header(const std::string& name, char type, const std::string& body, const std::string& link = "",
-              unsigned mode = 0644) {
+  void header(const std::string& name, char type, const std::string& body,
+              const std::string& link = "", unsigned mode = 0644) {
     char h[512] = {};
     std::strncpy(h, name.c_str(), 100);
     std::snprintf(h + 100, 8, "%07o", mode);
@@ -35,7 +34,10 @@ struct TarBuilder {
     std::snprintf(h + 136, 12, "%011o", 1700000000u);
     h[156] = type;
     std::strncpy(h + 157, link.c_str(), 100);
-    std::memcpy(h + 257, "ustar\0" "00", 8);
+    std::memcpy(h + 257,
+                "ustar\0"
+                "00",
+                8);
     std::memset(h + 148, ' ', 8);
     unsigned sum = 0;
     for (unsigned char ch : h) sum += ch;
@@ -46,7 +48,9 @@ struct TarBuilder {
   }
   void file(const std::string& name, const std::string& body) { header(name, '0', body); }
   void dir(const std::string& name) { header(name, '5', "", "", 0755); }
-  void symlink(const std::string& name, const std::string& target) { header(name, '2', "", target); }
+  void symlink(const std::string& name, const std::string& target) {
+    header(name, '2', "", target);
+  }
   void pax(const std::string& key, const std::string& value) {
     std::string rec = " " + key + "=" + value + "\n";
     size_t len = rec.size() + 2;
@@ -83,7 +87,7 @@ std::string slurp(const std::string& path) {
 }
 
 bool exists(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   return ::lstat(path.c_str(), &st) == 0;
 }
 
@@ -130,7 +134,8 @@ TEST_CASE("pax records and headers", "[runtime][tar]") {
   CHECK(h->mode == 0644);
   CHECK(h->type == '0');
   b.data[0] = 'X';  // breaks the checksum
-  CHECK(tar::parse_header(reinterpret_cast<const unsigned char*>(b.data.data())).error().code == Code::kDecode);
+  CHECK(tar::parse_header(reinterpret_cast<const unsigned char*>(b.data.data())).error().code ==
+        Code::kDecode);
 }
 
 TEST_CASE("an archive is extracted with its files, dirs, links and pax names", "[runtime][tar]") {
