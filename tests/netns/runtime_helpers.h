@@ -21,6 +21,14 @@ struct BerthRun {
 class Berth {
  public:
   Berth() : root_(temp_dir() + "/berth") {}
+  // Detached containers have monitors of their own that would outlive this test process
+  // (and keep its namespaces alive) when a REQUIRE ends the test early.
+  ~Berth() {
+    std::string b = bin_dir() + "/berth --root " + root_;
+    sh(b + " ps -aq 2>/dev/null | xargs -r " + b + " rm -f >/dev/null 2>&1");
+  }
+  Berth(const Berth&) = delete;
+  Berth& operator=(const Berth&) = delete;
   [[nodiscard]] const std::string& root() const { return root_; }
 
   // `args` is shell text after "berth --root ROOT".
