@@ -42,7 +42,8 @@ std::optional<std::string> decode_tag(std::span<const uint8_t> userdata) {
 namespace {
 
 // Appends the elements in one GETSETELEM reply to `out`.
-Result<> parse_elements(const Socket::Message& msg, const std::string& set, std::vector<Element>& out) {
+Result<> parse_elements(const Socket::Message& msg, const std::string& set,
+                        std::vector<Element>& out) {
   UniqueSet s(nftnl_set_alloc());
   if (nftnl_set_elems_nlmsg_parse(reinterpret_cast<const nlmsghdr*>(msg.data()), s.get()) < 0)
     return fail(Code::kNftables, "parse elements of set `" + set + "`");
@@ -90,15 +91,16 @@ Result<std::vector<Element>> dump_elements(Socket& sock, const std::string& tabl
 Result<std::optional<Element>> get_element(Socket& sock, const std::string& table, uint32_t family,
                                            const std::string& set, const Bytes& key) {
   // A GETSETELEM without NLM_F_DUMP asks for the listed keys only (`nft get element`).
-  auto replies = BERTH_TRY(sock.get(NFT_MSG_GETSETELEM, uint16_t(family), false, [&](nlmsghdr* nlh) {
-    UniqueSet s(nftnl_set_alloc());
-    nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, table.c_str());
-    nftnl_set_set_str(s.get(), NFTNL_SET_NAME, set.c_str());
-    UniqueSetElem e(nftnl_set_elem_alloc());
-    nftnl_set_elem_set(e.get(), NFTNL_SET_ELEM_KEY, key.data(), uint32_t(key.size()));
-    nftnl_set_elem_add(s.get(), e.release());  // the set owns it now
-    nftnl_set_elems_nlmsg_build_payload(nlh, s.get());
-  }));
+  auto replies =
+      BERTH_TRY(sock.get(NFT_MSG_GETSETELEM, uint16_t(family), false, [&](nlmsghdr* nlh) {
+        UniqueSet s(nftnl_set_alloc());
+        nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, table.c_str());
+        nftnl_set_set_str(s.get(), NFTNL_SET_NAME, set.c_str());
+        UniqueSetElem e(nftnl_set_elem_alloc());
+        nftnl_set_elem_set(e.get(), NFTNL_SET_ELEM_KEY, key.data(), uint32_t(key.size()));
+        nftnl_set_elem_add(s.get(), e.release());  // the set owns it now
+        nftnl_set_elems_nlmsg_build_payload(nlh, s.get());
+      }));
   std::vector<Element> out;
   if (!replies) return std::optional<Element>();  // no such element, set or table
   for (const auto& msg : *replies) BERTH_TRY(parse_elements(msg, set, out));

@@ -51,20 +51,20 @@ struct CtLoad {  // ct <key> (of the packet's connection) => dreg
   uint32_t key;  // NFT_CT_*
   uint32_t dreg;
 };
-struct Fib {  // fib <flags> <result> => dreg, e.g. `fib daddr type`
+struct Fib {        // fib <flags> <result> => dreg, e.g. `fib daddr type`
   uint32_t flags;   // NFTA_FIB_F_*
   uint32_t result;  // NFT_FIB_RESULT_*
   uint32_t dreg;
 };
-struct Nat {  // dnat/snat to the address in reg_addr and the port in reg_proto
-  uint32_t type;       // NFT_NAT_DNAT or NFT_NAT_SNAT
-  uint32_t family;     // NFPROTO_IPV4 or NFPROTO_IPV6
+struct Nat {        // dnat/snat to the address in reg_addr and the port in reg_proto
+  uint32_t type;    // NFT_NAT_DNAT or NFT_NAT_SNAT
+  uint32_t family;  // NFPROTO_IPV4 or NFPROTO_IPV6
   uint32_t reg_addr;
   uint32_t reg_proto;  // 0: keep the port
 };
 
-using Expr =
-    std::variant<MetaLoad, PayloadLoad, Cmp, Bitwise, Lookup, Verdict, Masquerade, CtLoad, Fib, Nat>;
+using Expr = std::variant<MetaLoad, PayloadLoad, Cmp, Bitwise, Lookup, Verdict, Masquerade, CtLoad,
+                          Fib, Nat>;
 using Rule = std::vector<Expr>;
 
 // Builds the libnftnl expression. `set_id` is the batch id of a Lookup's set when that set

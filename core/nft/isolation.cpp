@@ -62,27 +62,45 @@ Result<Bytes> ifname_key(const std::string& name) {
 
 void add_isolation_objects(TableSpec& spec) {
   constexpr uint32_t kHostOrder = 1;  // see SetSpec::key_byteorder
-  spec.sets.push_back({.name = kBridges, .key_type = kTypeIfname, .key_len = kIfnameLen,
+  spec.sets.push_back({.name = kBridges,
+                       .key_type = kTypeIfname,
+                       .key_len = kIfnameLen,
                        .key_byteorder = kHostOrder});
   spec.sets.push_back({kBridgeSelf, concat_type(kTypeIfname, kTypeIfname), 2 * kIfnameLen});
-  spec.sets.push_back({.name = kInternal, .key_type = kTypeIfname, .key_len = kIfnameLen,
+  spec.sets.push_back({.name = kInternal,
+                       .key_type = kTypeIfname,
+                       .key_len = kIfnameLen,
                        .key_byteorder = kHostOrder});
-  spec.chains.push_back({.name = kForward, .type = "filter", .hook = NF_INET_FORWARD,
-                         .priority = kPrioFilter, .policy = NF_ACCEPT, .rules = forward_rules()});
-  spec.chains.push_back({.name = kInput, .type = "filter", .hook = NF_INET_LOCAL_IN,
-                         .priority = kPrioFilter, .policy = NF_ACCEPT, .rules = {guard_localnet()}});
+  spec.chains.push_back({.name = kForward,
+                         .type = "filter",
+                         .hook = NF_INET_FORWARD,
+                         .priority = kPrioFilter,
+                         .policy = NF_ACCEPT,
+                         .rules = forward_rules()});
+  spec.chains.push_back({.name = kInput,
+                         .type = "filter",
+                         .hook = NF_INET_LOCAL_IN,
+                         .priority = kPrioFilter,
+                         .policy = NF_ACCEPT,
+                         .rules = {guard_localnet()}});
 }
 
 TableSpec bridge_table(const std::string& name) {
   TableSpec spec{.name = name, .family = NFPROTO_BRIDGE};
-  spec.sets.push_back({.name = kIccPorts, .key_type = kTypeIfname, .key_len = kIfnameLen,
+  spec.sets.push_back({.name = kIccPorts,
+                       .key_type = kTypeIfname,
+                       .key_len = kIfnameLen,
                        .key_byteorder = 1});  // host order: see SetSpec::key_byteorder
   // NF_BR_FORWARD has the same value as NF_INET_FORWARD (2).
-  spec.chains.push_back({.name = kForward, .type = "filter", .hook = NF_INET_FORWARD,
-                         .priority = kPrioBridgeFilter, .policy = NF_ACCEPT,
-                         .rules = {{MetaLoad{NFT_META_IIFNAME, NFT_REG_1}, Lookup{NFT_REG_1, kIccPorts},
-                                    MetaLoad{NFT_META_OIFNAME, NFT_REG_1}, Lookup{NFT_REG_1, kIccPorts},
-                                    Verdict{NF_DROP}}}});
+  spec.chains.push_back(
+      {.name = kForward,
+       .type = "filter",
+       .hook = NF_INET_FORWARD,
+       .priority = kPrioBridgeFilter,
+       .policy = NF_ACCEPT,
+       .rules = {{MetaLoad{NFT_META_IIFNAME, NFT_REG_1}, Lookup{NFT_REG_1, kIccPorts},
+                  MetaLoad{NFT_META_OIFNAME, NFT_REG_1}, Lookup{NFT_REG_1, kIccPorts},
+                  Verdict{NF_DROP}}}});
   return spec;
 }
 

@@ -1,7 +1,7 @@
 #include "core/nft/portmap.h"
 
-#include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_tables.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
@@ -55,8 +55,8 @@ Rule dnat_by_map(int family, bool by_addr) {
   const char* map = v4 ? (by_addr ? kPorts4 : kPorts4Any) : (by_addr ? kPorts6 : kPorts6Any);
   // The value (address . port) lands in the registers the key came from.
   r.push_back(Lookup{reg32(0), map, reg32(0)});
-  r.push_back(Nat{NFT_NAT_DNAT, uint32_t(v4 ? NFPROTO_IPV4 : NFPROTO_IPV6), reg32(0),
-                  reg32(addr_regs)});
+  r.push_back(
+      Nat{NFT_NAT_DNAT, uint32_t(v4 ? NFPROTO_IPV4 : NFPROTO_IPV6), reg32(0), reg32(addr_regs)});
   return r;
 }
 
@@ -96,10 +96,14 @@ bool known_protocol(uint8_t p) { return p == IPPROTO_TCP || p == IPPROTO_UDP || 
 
 const char* protocol_name(uint8_t p) {
   switch (p) {
-    case IPPROTO_TCP: return "tcp";
-    case IPPROTO_UDP: return "udp";
-    case IPPROTO_SCTP: return "sctp";
-    default: return "?";
+    case IPPROTO_TCP:
+      return "tcp";
+    case IPPROTO_UDP:
+      return "udp";
+    case IPPROTO_SCTP:
+      return "sctp";
+    default:
+      return "?";
   }
 }
 
@@ -117,20 +121,35 @@ std::vector<std::string> port_maps() { return {kPorts4, kPorts4Any, kPorts6, kPo
 void add_portmap_objects(TableSpec& spec) {
   const uint32_t proto_port = concat_type(kTypeInetProto, kTypeInetService);
   const uint32_t flags = NFT_SET_MAP;
-  spec.sets.push_back({kPorts4, concat_type(concat_type(kTypeIpv4Addr, kTypeInetProto), kTypeInetService),
+  spec.sets.push_back({kPorts4,
+                       concat_type(concat_type(kTypeIpv4Addr, kTypeInetProto), kTypeInetService),
                        12, flags, concat_type(kTypeIpv4Addr, kTypeInetService), 8});
-  spec.sets.push_back({kPorts4Any, proto_port, 8, flags, concat_type(kTypeIpv4Addr, kTypeInetService), 8});
-  spec.sets.push_back({kPorts6, concat_type(concat_type(kTypeIpv6Addr, kTypeInetProto), kTypeInetService),
+  spec.sets.push_back(
+      {kPorts4Any, proto_port, 8, flags, concat_type(kTypeIpv4Addr, kTypeInetService), 8});
+  spec.sets.push_back({kPorts6,
+                       concat_type(concat_type(kTypeIpv6Addr, kTypeInetProto), kTypeInetService),
                        24, flags, concat_type(kTypeIpv6Addr, kTypeInetService), 20});
-  spec.sets.push_back({kPorts6Any, proto_port, 8, flags, concat_type(kTypeIpv6Addr, kTypeInetService), 20});
+  spec.sets.push_back(
+      {kPorts6Any, proto_port, 8, flags, concat_type(kTypeIpv6Addr, kTypeInetService), 20});
   spec.sets.push_back({kMembers4, concat_type(kTypeIpv4Addr, kTypeIfaceIndex), 8});
   spec.sets.push_back({kMembers6, concat_type(kTypeIpv6Addr, kTypeIfaceIndex), 20});
-  spec.chains.push_back({.name = kPrerouting, .type = "nat", .hook = NF_INET_PRE_ROUTING,
-                         .priority = kPrioDstnat, .policy = NF_ACCEPT, .rules = dnat_rules()});
-  spec.chains.push_back({.name = kOutput, .type = "nat", .hook = NF_INET_LOCAL_OUT,
-                         .priority = kPrioDstnat, .policy = NF_ACCEPT, .rules = dnat_rules()});
-  spec.chains.push_back({.name = kPortsSnat, .type = "nat", .hook = NF_INET_POST_ROUTING,
-                         .priority = kPrioPortsSnat, .policy = NF_ACCEPT,
+  spec.chains.push_back({.name = kPrerouting,
+                         .type = "nat",
+                         .hook = NF_INET_PRE_ROUTING,
+                         .priority = kPrioDstnat,
+                         .policy = NF_ACCEPT,
+                         .rules = dnat_rules()});
+  spec.chains.push_back({.name = kOutput,
+                         .type = "nat",
+                         .hook = NF_INET_LOCAL_OUT,
+                         .priority = kPrioDstnat,
+                         .policy = NF_ACCEPT,
+                         .rules = dnat_rules()});
+  spec.chains.push_back({.name = kPortsSnat,
+                         .type = "nat",
+                         .hook = NF_INET_POST_ROUTING,
+                         .priority = kPrioPortsSnat,
+                         .policy = NF_ACCEPT,
                          .rules = {masquerade_localhost(), masquerade_hairpin(AF_INET),
                                    masquerade_hairpin(AF_INET6)}});
 }
@@ -167,7 +186,8 @@ Result<std::map<std::string, std::vector<Element>>> portmap_elements(
     if (fam != AF_INET && fam != AF_INET6)
       return fail(Code::kInvalidConfig, "port mapping without a container address");
     if (m.host_ip.family() != 0 && m.host_ip.family() != fam)
-      return fail(Code::kInvalidConfig, "port mapping `" + port_name(m) + "`: host address of the other family");
+      return fail(Code::kInvalidConfig,
+                  "port mapping `" + port_name(m) + "`: host address of the other family");
     if (m.host_port == 0 || m.ctr_port == 0 || !known_protocol(m.protocol))
       return fail(Code::kInvalidConfig, "bad port mapping `" + port_name(m) + "`",
                   "ports are 1-65535 and the protocol tcp, udp or sctp");

@@ -35,12 +35,12 @@
 namespace berth::nft {
 
 struct PortMapping {
-  IpAddr host_ip;         // family 0: every local address (of ctr_addr's family)
-  uint8_t protocol = 0;   // IPPROTO_TCP, IPPROTO_UDP or IPPROTO_SCTP
+  IpAddr host_ip;        // family 0: every local address (of ctr_addr's family)
+  uint8_t protocol = 0;  // IPPROTO_TCP, IPPROTO_UDP or IPPROTO_SCTP
   uint16_t host_port = 0;
-  IpAddr ctr_addr;        // the container address; host_ip, when set, has its family
+  IpAddr ctr_addr;  // the container address; host_ip, when set, has its family
   uint16_t ctr_port = 0;
-  std::string tag;        // owner, as for every berth element
+  std::string tag;  // owner, as for every berth element
   bool operator==(const PortMapping&) const = default;
 };
 
@@ -81,12 +81,12 @@ void add_portmap_objects(TableSpec& spec);
 // "8080/tcp", or "127.0.0.1:8080/tcp" for a mapping bound to one address.
 [[nodiscard]] std::string port_name(const PortMapping& m);
 
-// Where a mapping conflicts: the map elements that would publish the same port and
-// protocol on an overlapping host address. `any` says whether `m` covers every address.
+// Where mapping `m` goes (map and key), and the keys Firewall looks up to find another
+// owner of the same protocol and port on an overlapping host address.
 struct PortKeys {
-  std::string map;  // the map m goes to
-  Bytes key;        // its key there
-  Bytes any_key;    // its (protocol . port) key in the every-address map
+  std::string map;                    // the map m goes to
+  Bytes key;                          // its key there
+  Bytes any_key;                      // its (protocol . port) key in the every-address map
   std::string specific_map, any_map;  // the family's two maps
 };
 [[nodiscard]] PortKeys port_keys(const PortMapping& m);

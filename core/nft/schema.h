@@ -27,9 +27,9 @@ constexpr uint32_t concat_type(uint32_t a, uint32_t b) { return (a << 6) | b; }
 
 struct SetSpec {
   std::string name;
-  uint32_t key_type = 0;  // nft datatype id, e.g. kTypeIpv4Addr or a concat_type()
-  uint32_t key_len = 0;   // bytes; each concatenated field padded to 4
-  uint32_t flags = 0;     // NFT_SET_* (0: a plain hash set; NFT_SET_MAP: a map)
+  uint32_t key_type = 0;   // nft datatype id, e.g. kTypeIpv4Addr or a concat_type()
+  uint32_t key_len = 0;    // bytes; each concatenated field padded to 4
+  uint32_t flags = 0;      // NFT_SET_* (0: a plain hash set; NFT_SET_MAP: a map)
   uint32_t data_type = 0;  // maps only: the value's datatype id and length, like the key's
   uint32_t data_len = 0;
   // For `nft list` only (set userdata, as nft writes it): the key's byte order, 0 = not
