@@ -91,7 +91,7 @@ Result<int> exec_in(const ExecSpec& s) {
   if (::pipe2(report, O_CLOEXEC) != 0) return fail_errno(Code::kIo, "pipe", errno);
   UniqueFd report_r(report[0]), report_w(report[1]);
   UniqueFd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  // Like system(3): the terminal's ^C is for the command, not for us.
+  // The terminal's ^C is for the command, not for us (as a shell does for a foreground job).
   struct sigaction ign {
   }, old_int{}, old_quit{};
   ign.sa_handler = SIG_IGN;
