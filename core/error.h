@@ -6,6 +6,7 @@
 #include <expected>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace berth {
 
@@ -55,6 +56,11 @@ using Result = std::expected<T, Error>;
 inline std::unexpected<Error> fail(Code code, std::string msg, std::string details = {}) {
   return std::unexpected(Error{code, std::move(msg), std::move(details)});
 }
+
+// Everything that failed in a best-effort sequence (DEL, GC) as one error: the first
+// one's code and message, the others appended to its details. Success when `errors` is
+// empty; `context` (if any) is prefixed as by Error::wrap.
+[[nodiscard]] Result<> join_errors(const std::vector<Error>& errors, std::string_view context = {});
 
 // An error from a failed system call: msg gets ": <strerror(err)>" appended.
 std::unexpected<Error> fail_errno(Code code, std::string msg, int err);

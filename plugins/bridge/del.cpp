@@ -33,9 +33,7 @@ Result<> cmd_del(const cni::Request& req) {
     spdlog::info("DEL {} {}: done", req.env.container_id, req.env.ifname);
     return {};
   }
-  Error all = errors.front();
-  for (size_t i = 1; i < errors.size(); ++i) all.details += (all.details.empty() ? "" : "; ") + errors[i].what();
-  return std::unexpected(all.wrap("delete attachment"));
+  return join_errors(errors, "delete attachment");
 }
 
 }  // namespace berth::bridge

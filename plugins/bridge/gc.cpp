@@ -62,10 +62,7 @@ Result<> cmd_gc(const cni::Request& req) {
   if (auto n = firewall_gc(req.name, keep_tags); !n) errors.push_back(n.error());
   if (!cfg.ipam_type.empty())
     if (auto r = cni::delegate_run(req, cfg.ipam_type, "GC"); !r) errors.push_back(r.error());
-  if (errors.empty()) return {};
-  Error all = errors.front();
-  for (size_t i = 1; i < errors.size(); ++i) all.details += (all.details.empty() ? "" : "; ") + errors[i].what();
-  return std::unexpected(all.wrap("garbage-collect network `" + req.name + "`"));
+  return join_errors(errors, "garbage-collect network `" + req.name + "`");
 }
 
 Result<> cmd_status(const cni::Request& req) {

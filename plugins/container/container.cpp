@@ -88,10 +88,7 @@ Result<> cmd_gc(const cni::Request& req) {
     if (keep.count({id, ifname})) continue;
     if (auto r = remove_record(cfg.state_dir, req.name, id, ifname); !r) errors.push_back(r.error());
   }
-  if (errors.empty()) return {};
-  Error all = errors.front();
-  for (size_t i = 1; i < errors.size(); ++i) all.details += (all.details.empty() ? "" : "; ") + errors[i].what();
-  return std::unexpected(all.wrap("garbage-collect network `" + req.name + "`"));
+  return join_errors(errors, "garbage-collect network `" + req.name + "`");
 }
 
 }  // namespace berth::container

@@ -26,13 +26,6 @@ Result<> delete_peer_end(const Config& cfg) {
   return {};
 }
 
-Result<> joined(std::vector<Error> errors, const std::string& context) {
-  if (errors.empty()) return {};
-  Error all = errors.front();
-  for (size_t i = 1; i < errors.size(); ++i) all.details += (all.details.empty() ? "" : "; ") + errors[i].what();
-  return std::unexpected(all.wrap(context));
-}
-
 }  // namespace
 
 Result<> cmd_del(const cni::Request& req) {
@@ -41,7 +34,7 @@ Result<> cmd_del(const cni::Request& req) {
   if (auto r = cni::delegate_run(req, cfg.ipam_type, "DEL"); !r) errors.push_back(r.error());
   if (auto r = delete_peer_end(cfg); !r) errors.push_back(r.error());
   if (errors.empty()) spdlog::info("DEL {} {}: done", req.env.container_id, req.env.ifname);
-  return joined(std::move(errors), "delete attachment");
+  return join_errors(errors, "delete attachment");
 }
 
 Result<> cmd_gc(const cni::Request& req) {

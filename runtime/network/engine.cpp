@@ -24,13 +24,6 @@ std::vector<std::string> default_plugin_dirs() {
   return dirs;
 }
 
-Error join_errors(const std::vector<Error>& errors) {
-  Error all = errors.front();
-  for (size_t i = 1; i < errors.size(); ++i)
-    all.details += (all.details.empty() ? "" : "; ") + errors[i].what();
-  return all;
-}
-
 Engine::Engine(std::vector<std::string> plugin_dirs, std::string cache_dir, ExecFn exec)
     : plugin_dirs_(plugin_dirs.empty() ? default_plugin_dirs() : std::move(plugin_dirs)),
       cache_dir_(std::move(cache_dir)),
@@ -94,7 +87,7 @@ Result<> Engine::del(const ConfList& list, const RuntimeConf& rt, const json& ca
   for (auto it = list.plugins.rbegin(); it != list.plugins.rend(); ++it)
     if (auto r = invoke(list, *it, call, plugin_stdin(list, *it, prev, rt.cap_args)); !r)
       errors.push_back(r.error());
-  if (!errors.empty()) return std::unexpected(join_errors(errors));
+  if (!errors.empty()) return berth::join_errors(errors);
   if (auto r = remove_cache(cache_dir_, list.name, rt.container_id, rt.ifname); !r)
     return std::unexpected(r.error().wrap("remove the cached result"));
   return {};
@@ -107,7 +100,7 @@ Result<> Engine::gc(const ConfList& list, const json& valid_attachments) {
   for (const auto& entry : list.plugins)
     if (auto r = invoke(list, entry, call, gc_stdin(list, entry, valid_attachments)); !r)
       errors.push_back(r.error());
-  if (!errors.empty()) return std::unexpected(join_errors(errors));
+  if (!errors.empty()) return berth::join_errors(errors);
   return {};
 }
 

@@ -57,7 +57,4 @@ class Engine {
   ExecFn exec_;
 };
 
-// Several errors as one: the first, with the others appended to its details.
-[[nodiscard]] Error join_errors(const std::vector<Error>& errors);
-
 }  // namespace berth::runtime::net

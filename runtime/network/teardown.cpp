@@ -59,9 +59,7 @@ Result<> teardown_network(const Paths& paths, const StoredNetwork& net) {
   if (auto r = delete_bridge(net.info.bridge); !r)
     errors.push_back(r.error().wrap("delete bridge `" + net.info.bridge + "`"));
   if (auto r = remove_ipam_dir(net); !r) errors.push_back(r.error());
-  if (!errors.empty())
-    return std::unexpected(join_errors(errors).wrap("clean up network `" + net.info.name + "`"));
-  return {};
+  return berth::join_errors(errors, "clean up network `" + net.info.name + "`");
 }
 
 }  // namespace berth::runtime::net

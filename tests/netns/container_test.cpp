@@ -1,5 +1,6 @@
 // berth-container: a joiner shares the target's namespace; only a record is written.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
@@ -53,6 +54,10 @@ TEST_CASE("container: target named by CNI_ARGS and a /proc/<pid> path (identity,
   auto pid = sh("nsenter --net=" + ns + " sleep 30 >/dev/null 2>&1 & echo $!");
   pid.pop_back();  // nsenter execs sleep: $! is the sleeping process
   std::string by_pid = "/proc/" + pid + "/ns/net";
+  // Until nsenter has called setns, the pid is still in the host namespace: wait for the switch.
+  auto want = sh("stat -L -c %i " + ns);
+  for (int i = 0; i < 200 && sh("stat -L -c %i " + by_pid + " 2>/dev/null") != want; ++i) usleep(5000);
+  REQUIRE(sh("stat -L -c %i " + by_pid) == want);
   auto r = call("berth-container", "ADD", ns, "joiner", join_conf(), "eth0",
                 "BERTH_CONTAINER=target;BERTH_TARGET_NETNS=" + by_pid + ";K8S_POD_NAME=web-0");
   INFO(r.out << r.err);
