@@ -142,7 +142,7 @@ void many_mappings(const Chain& berth, const Chain& ref, const Options& o, const
   f.ref_del_many.push_back(ref.del("many", r_ns, r_ports, r.result).ms);
 }
 
-// 3. The probe's ADD (1 and 10 mappings, alternating) over filler containers that hold
+// 3. The probe's ADD (0, 1 and 10 mappings in turn) over filler containers that hold
 // no mappings, then `fillers x per_filler` mappings, twice over. The same containers in
 // both states keep the bridge's size out of the comparison. Leaves the mappings installed.
 void add_with_installed(const Chain& berth, const Options& o,
@@ -161,11 +161,13 @@ void add_with_installed(const Chain& berth, const Options& o,
     say("  phase 3, round %d: %d mappings installed", round + 1,
         full ? o.fillers * o.per_filler : 0);
     for (int rep = 0; rep < o.probe_reps; ++rep) {
-      for (int n : {1, 10}) {
+      for (int n : {0, 1, 10}) {
         const auto ports = tcp_ports(n, kProbePort, 80);
         auto r = berth.add("probe", probe_ns, ports);
-        (n == 1 ? (full ? f.add1_full : f.add1_empty) : (full ? f.add10_full : f.add10_empty))
-            .push_back(r.ms);
+        auto& series = n == 0   ? (full ? f.add0_full : f.add0_empty)
+                       : n == 1 ? (full ? f.add1_full : f.add1_empty)
+                                : (full ? f.add10_full : f.add10_empty);
+        series.push_back(r.ms);
         berth.del("probe", probe_ns, ports, r.result);
       }
     }

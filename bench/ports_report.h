@@ -14,10 +14,11 @@ struct PortsFigures {
   // 2. One container with many mappings.
   int many = 0;
   std::vector<double> berth_add_many, ref_add_many, berth_del_many, ref_del_many;
-  // 3. berth ADD of a probe container with 1 and with 10 mappings, over the same filler
-  // containers holding no mappings ("empty") or `installed` mappings ("full").
+  // 3. berth ADD of a probe container with 0, 1 and 10 mappings, over the same filler
+  // containers holding no mappings ("empty") or `installed` mappings ("full"). The ADD
+  // without mappings shows what publishing adds to an attachment.
   int installed = 0;
-  std::vector<double> add1_empty, add1_full, add10_empty, add10_full;
+  std::vector<double> add0_empty, add0_full, add1_empty, add1_full, add10_empty, add10_full;
   // 4. connect() to first reply byte from the outside host, in ms.
   int connections = 0;
   std::vector<double> rtt_dnat, rtt_direct;
