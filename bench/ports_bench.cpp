@@ -168,7 +168,8 @@ void add_with_installed(const Chain& berth, const Options& o,
                        : n == 1 ? (full ? f.add1_full : f.add1_empty)
                                 : (full ? f.add10_full : f.add10_empty);
         series.push_back(r.ms);
-        berth.del("probe", probe_ns, ports, r.result);
+        const double del_ms = berth.del("probe", probe_ns, ports, r.result).ms;
+        if (n == 1) (full ? f.del1_full : f.del1_empty).push_back(del_ms);
       }
     }
   }

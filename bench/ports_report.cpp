@@ -85,6 +85,8 @@ int print_ports_report(std::FILE* out, const PortsFigures& f) {
               p(f.add1_full, 50), p(f.add1_empty, 50), true, 1.2, "<= 1.2x");
   t.ratio_row("ADD with 10 mappings, " + installed + " installed (baseline: none), p50",
               p(f.add10_full, 50), p(f.add10_empty, 50), true, 1.2, "<= 1.2x");
+  t.row("DEL with 1 mapping, " + installed + " installed vs none, p50", ms(p(f.del1_full, 50)),
+        ms(p(f.del1_empty, 50)), ratio(p(f.del1_full, 50), p(f.del1_empty, 50)));
 
   const std::string c = std::to_string(f.connections);
   t.ratio_row("connect + first byte, p50, via DNAT with " + installed +

@@ -19,6 +19,7 @@ struct PortsFigures {
   // without mappings shows what publishing adds to an attachment.
   int installed = 0;
   std::vector<double> add0_empty, add0_full, add1_empty, add1_full, add10_empty, add10_full;
+  std::vector<double> del1_empty, del1_full;  // the DEL after each 1-mapping ADD
   // 4. connect() to first reply byte from the outside host, in ms.
   int connections = 0;
   std::vector<double> rtt_dnat, rtt_direct;
