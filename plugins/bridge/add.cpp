@@ -203,6 +203,7 @@ Result<cni::CniResult> cmd_add(const cni::Request& req) {
   });
   fw_added = true;
   BERTH_TRY(firewall_add(fw));
+  forget_stale_flows(cfg.ports);
 
   // 6. The result: bridge, host veth, container interface; addresses on interface 2.
   cni::CniResult r;

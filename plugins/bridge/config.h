@@ -55,6 +55,11 @@ struct Config {
 // tcp). Exact duplicates are dropped. Code 7 naming the entry for a bad value.
 [[nodiscard]] Result<std::vector<PortSpec>> parse_port_mappings(const nlohmann::json& list);
 
+// Forgets the host's tracked UDP and SCTP flows to these published ports, so that a client
+// that kept sending to a port some earlier container published reaches this one (its
+// tracked flow would still carry the old translation). Best effort: failures are logged.
+void forget_stale_flows(const std::vector<PortSpec>& ports);
+
 // The host end of an attachment's veth: "veth" + 8 hex digits of a hash of container
 // ID and ifname. Stable, so DEL and GC find it without any state file.
 std::string host_veth_name(const std::string& container_id, const std::string& ifname);

@@ -1,5 +1,6 @@
-// runtimeConfig.portMappings for berth-bridge: parsing and validation. The clients differ
-// in spelling (containerd's go-cni marshals Go structs without JSON tags: HostPort,
+// runtimeConfig.portMappings for berth-bridge: parsing and validation, and forgetting the
+// tracked flows a re-published UDP port would otherwise keep. The clients differ in
+// spelling (containerd's go-cni marshals Go structs without JSON tags: HostPort,
 // ContainerPort, Protocol, HostIP; podman omits an empty hostIP), so keys and protocol
 // names are matched in any case.
 #include <netinet/in.h>
@@ -7,7 +8,10 @@
 #include <algorithm>
 #include <cctype>
 
+#include <spdlog/spdlog.h>
+
 #include "core/cni/types.h"
+#include "core/netlink/conntrack.h"
 #include "plugins/bridge/config.h"
 
 namespace berth::bridge {
@@ -62,6 +66,15 @@ Result<std::vector<PortSpec>> parse_port_mappings(const json& list) {
     if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
   }
   return out;
+}
+
+void forget_stale_flows(const std::vector<PortSpec>& ports) {
+  for (const auto& p : ports) {
+    if (p.protocol == IPPROTO_TCP) continue;  // a new TCP connection is a new flow anyway
+    auto gone = netlink::forget_flows({.protocol = p.protocol, .dst_port = p.host_port, .dst = p.host_ip});
+    if (!gone) spdlog::warn("published port {}: {}", p.host_port, gone.error().what());
+    else if (*gone) spdlog::debug("published port {}: forgot {} tracked flows", p.host_port, *gone);
+  }
 }
 
 }  // namespace berth::bridge
