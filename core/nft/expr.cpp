@@ -100,6 +100,7 @@ Result<UniqueExpr> to_nftnl(const Expr& e, uint32_t set_id) {
             // is how a rule can refer to a set created earlier in its own batch.
             if (set_id != 0) nftnl_expr_set_u32(p, NFTNL_EXPR_LOOKUP_SET_ID, set_id);
             if (l.dreg != 0) nftnl_expr_set_u32(p, NFTNL_EXPR_LOOKUP_DREG, l.dreg);
+            if (l.invert) nftnl_expr_set_u32(p, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
           },
           [&](const Verdict& v) {
             nftnl_expr_set_u32(p, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);

@@ -41,7 +41,8 @@ struct Bitwise {  // reg = (reg & mask) ^ xor_; mask and xor_ have the same leng
 struct Lookup {  // sreg in @set; with a dreg, a map lookup: the element's value => dreg
   uint32_t sreg;
   std::string set;
-  uint32_t dreg = 0;  // 0: a plain set lookup
+  uint32_t dreg = 0;    // 0: a plain set lookup
+  bool invert = false;  // sreg != @set (plain set lookups only)
 };
 struct Verdict {  // NFT_RETURN, NF_ACCEPT, NF_DROP, ...
   int32_t code;

@@ -30,6 +30,7 @@ Result<Wanted> wanted(const Elements& e) {
   merge(w.inet, BERTH_TRY(portmap_elements(e.ports, e.members)));
   merge(w.inet, BERTH_TRY(isolation_elements(e.bridges)));
   w.bridge = BERTH_TRY(icc_elements(e.icc_ports));
+  merge(w.bridge, BERTH_TRY(macspoof_elements(e.mac_guards)));
   return w;
 }
 
@@ -102,7 +103,7 @@ Result<> add_impl(Socket& sock, FileLock& lock, const Elements& e) {
   if (!want.bridge.empty()) {
     batch.use_table(kTable, kBridgeFamily);
     TableState state = BERTH_TRY(read_state(sock, kTable, kBridgeFamily));
-    BERTH_TRY(plan_ensure(batch, bridge_table(kTable), state));
+    BERTH_TRY(plan_ensure(batch, berth_bridge_table(), state));
     BERTH_TRY(stage(sock, batch, state, want.bridge));
   }
   return sock.commit(batch);
@@ -191,6 +192,12 @@ TableSpec berth_table() {
   return spec;
 }
 
+TableSpec berth_bridge_table() {
+  TableSpec spec = bridge_table(kTable);
+  add_macspoof_objects(spec);
+  return spec;
+}
+
 Result<Firewall> Firewall::open(std::string lock_path) {
   auto sock = BERTH_TRY(Socket::open());
   auto lock = BERTH_TRY(FileLock::open(std::move(lock_path)));
@@ -206,7 +213,7 @@ Result<> Firewall::add_masquerade(std::span<const MasqEntry> entries) {
 
 Result<> Firewall::add(const Elements& e) {
   if (e.masq.empty() && e.ports.empty() && e.members.empty() && e.bridges.empty() &&
-      e.icc_ports.empty())
+      e.icc_ports.empty() && e.mac_guards.empty())
     return {};
   return with_context(add_impl(sock_, lock_, e), "add nftables elements");
 }

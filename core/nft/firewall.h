@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "core/nft/isolation.h"
 #include "core/nft/lock.h"
+#include "core/nft/macspoof.h"
 #include "core/nft/masquerade.h"
 #include "core/nft/portmap.h"
 #include "core/nft/schema.h"
@@ -24,10 +25,12 @@
 
 namespace berth::nft {
 
-inline constexpr const char* kTable = "berth";  // family inet; and bridge, for icc=false
+inline constexpr const char* kTable = "berth";  // family inet; and bridge (icc, macspoofchk)
 
 // Everything table `inet berth` should contain. Features add their objects here.
 [[nodiscard]] TableSpec berth_table();
+// Everything table `bridge berth` should contain (icc=false and macspoofchk).
+[[nodiscard]] TableSpec berth_bridge_table();
 
 // What one attachment (or one network) needs in berth's tables; each entry names its owner
 // tag. Firewall::add installs all of it in one transaction.
@@ -37,6 +40,7 @@ struct Elements {
   std::vector<Member> members;
   std::vector<BridgeEntry> bridges;  // network-level
   std::vector<IccPort> icc_ports;    // in table `bridge berth`
+  std::vector<MacGuard> mac_guards;  // in table `bridge berth`
 };
 
 using TagMatch = std::function<bool(std::string_view)>;

@@ -50,6 +50,8 @@ Rule guard_localnet() {
   return r;
 }
 
+}  // namespace
+
 Result<Bytes> ifname_key(const std::string& name) {
   if (name.empty() || name.size() >= kIfnameLen || name.find('\0') != std::string::npos)
     return fail(Code::kInvalidConfig, "bad interface name `" + name + "` for nftables");
@@ -57,8 +59,6 @@ Result<Bytes> ifname_key(const std::string& name) {
   std::copy(name.begin(), name.end(), k.begin());
   return k;
 }
-
-}  // namespace
 
 void add_isolation_objects(TableSpec& spec) {
   constexpr uint32_t kHostOrder = 1;  // see SetSpec::key_byteorder

@@ -18,7 +18,8 @@
 //       berth sets route_localnet on its bridges (for published ports via 127.0.0.1); this
 //       keeps containers from reaching the host's loopback-only services through it.
 //
-// table bridge berth (only while some network has icc=false):
+// table bridge berth (only while some network has icc=false or macspoofchk; macspoof.h
+// describes the rest of it):
 //   set icc_ports    ifname            host ends of containers on icc=false bridges
 //   chain forward (filter, bridge forward, priority -200, policy accept):
 //     iifname @icc_ports oifname @icc_ports drop
@@ -63,6 +64,10 @@ inline constexpr const char* kIccPorts = "icc_ports";
 void add_isolation_objects(TableSpec& spec);
 // Table `bridge berth`: the icc set and its forward chain.
 [[nodiscard]] TableSpec bridge_table(const std::string& name);
+
+// An interface name as `meta iifname` loads it: 16 bytes, NUL padded. Code 7 for a name
+// that is empty, 16 bytes or longer, or has a NUL in it.
+[[nodiscard]] Result<Bytes> ifname_key(const std::string& name);
 
 // Set name -> elements (inet table). Code 7 for an interface name that is empty or
 // longer than 15 bytes.

@@ -22,6 +22,7 @@ class Socket;
 // nft's datatype ids (what `nft list` uses to print keys) and their key sizes.
 inline constexpr uint32_t kTypeIpv4Addr = 7, kTypeIpv6Addr = 8, kTypeIfaceIndex = 20;
 inline constexpr uint32_t kTypeInetProto = 12, kTypeInetService = 13, kTypeIfname = 41;
+inline constexpr uint32_t kTypeEtherAddr = 9;
 // The type id of the concatenation `a . b` (nft packs each field type into 6 bits).
 constexpr uint32_t concat_type(uint32_t a, uint32_t b) { return (a << 6) | b; }
 

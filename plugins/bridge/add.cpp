@@ -179,7 +179,7 @@ Result<cni::CniResult> cmd_add(const cni::Request& req) {
   BERTH_TRY(configure_container(ctr, req, cfg, ipam, &ctr_index, &ctr_mac, &skipped));
 
   // 5. Host: forwarding, then berth's nftables elements (masquerade, published ports,
-  // hairpin, isolation) in one transaction.
+  // hairpin, isolation, MAC spoof check) in one transaction.
   if (cfg.is_gateway) {
     for (const auto& ip : ipam.ips)
       BERTH_TRY(sysctl_set(ip.address.addr.is_v4() ? "net/ipv4/ip_forward" : "net/ipv6/conf/all/forwarding", "1"));
@@ -195,6 +195,13 @@ Result<cni::CniResult> cmd_add(const cni::Request& req) {
                    .icc = cfg.icc,
                    .ports = cfg.ports};
   for (const auto& ip : ipam.ips) fw.addrs.push_back(ip.address.addr);
+  if (cfg.macspoofchk) {
+    // The MAC the kernel reports for the container's interface, whatever chose it.
+    fw.guard_mac = netlink::parse_mac(ctr_mac);
+    if (!fw.guard_mac)
+      return fail(Code::kNetlink,
+                  "container interface `" + req.env.ifname + "` has no MAC address");
+  }
   if (!cfg.ports.empty() && std::any_of(fw.addrs.begin(), fw.addrs.end(), [](const IpAddr& a) { return a.is_v4(); }))
     BERTH_TRY(enable_localnet(cfg.bridge));
   bool fw_added = false;

@@ -3,6 +3,7 @@
 // opened there.
 #pragma once
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -34,6 +35,7 @@ struct FirewallNeeds {
   bool masquerade = false;     // ipMasq, and not internal
   bool internal = false;
   bool icc = true;
+  std::optional<netlink::Mac> guard_mac;  // macspoofchk: the MAC set on the container's interface
   std::vector<PortSpec> ports;
 };
 

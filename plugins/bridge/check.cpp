@@ -1,6 +1,6 @@
 // CHECK: the attachment still looks as ADD left it (prevResult), and the state the
 // result cannot show (IPAM lease, nftables elements: masquerade, published ports,
-// isolation) is there too.
+// isolation, MAC spoof check) is there too.
 #include <algorithm>
 
 #include "core/cni/delegate.h"
@@ -72,8 +72,14 @@ Result<> cmd_check(const cni::Request& req) {
                    .internal = cfg.internal,
                    .icc = cfg.icc,
                    .ports = cfg.ports};
+  if (cfg.macspoofchk) {
+    fw.guard_mac = netlink::parse_mac(link->mac);
+    if (!fw.guard_mac) return mismatch("interface `" + req.env.ifname + "` has no MAC address");
+  }
   if (!BERTH_TRY(firewall_present(fw)))
-    return mismatch("nftables elements of the attachment (masquerade, published ports, isolation) are missing");
+    return mismatch(
+        "nftables elements of the attachment (masquerade, published ports, isolation, MAC spoof "
+        "check) are missing");
   return {};
 }
 

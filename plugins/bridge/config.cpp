@@ -87,9 +87,7 @@ Result<Config> parse_config(const cni::Request& req) {
   cfg.preserve_default_vlan = BERTH_TRY(get_bool(c, "preserveDefaultVlan", false));
   cfg.internal = BERTH_TRY(get_bool(c, "internal", false));
   cfg.icc = BERTH_TRY(get_bool(c, "icc", true));
-  if (BERTH_TRY(get_bool(c, "macspoofchk", false)))
-    return fail(Code::kUnsupportedField, "unsupported field `macspoofchk`",
-                "berth-bridge does not filter spoofed MACs yet; value true");
+  cfg.macspoofchk = BERTH_TRY(get_bool(c, "macspoofchk", false));
   if (auto it = c.find("ipam"); it != c.end() && !it->is_null()) {
     if (!it->is_object()) return fail(Code::kInvalidConfig, "invalid network config", "`ipam` must be an object");
     if (auto t = it->find("type"); t != it->end()) {

@@ -42,6 +42,7 @@ struct Config {
   cni::Dns dns;
   bool internal = false;  // no masquerade and no forwarding in or out of the bridge
   bool icc = true;        // false: containers on the bridge cannot reach each other
+  bool macspoofchk = false;         // drop frames whose source MAC is not the container's own
   std::vector<PortSpec> ports;      // runtimeConfig.portMappings (ADD and CHECK only)
   std::optional<netlink::Mac> mac;  // runtimeConfig.mac > args.cni.mac > CNI_ARGS MAC
   std::optional<cni::CniResult> prev_result;

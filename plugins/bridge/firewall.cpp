@@ -1,6 +1,7 @@
 // berth-bridge's nftables state through berth_nft: masquerade, published ports, bridge
-// membership (hairpin) and isolation, all as tagged elements of berth's fixed rules (never
-// a rule per container), so DEL and GC find them by tag without knowing addresses or ports.
+// membership (hairpin), isolation and MAC spoof checking, all as tagged elements of berth's
+// fixed rules (never a rule per container), so DEL and GC find them by tag without knowing
+// addresses, ports or MACs.
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -36,6 +37,7 @@ nft::Elements elements(const FirewallNeeds& n) {
   e.ports = port_mappings(n);
   e.bridges.push_back({n.bridge, n.internal, n.network});
   if (!n.icc) e.icc_ports.push_back({n.host_veth, n.tag});
+  if (n.guard_mac) e.mac_guards.push_back({n.host_veth, *n.guard_mac, n.tag});
   return e;
 }
 
