@@ -6,4 +6,5 @@ list(APPEND BERTH_NETNS_SOURCES
   runtime_lifecycle_test.cpp
   runtime_netmode_test.cpp
   runtime_limits_test.cpp
+  runtime_nsenter_test.cpp
 )
