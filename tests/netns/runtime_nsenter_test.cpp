@@ -34,6 +34,8 @@ TEST_CASE("nsenter shows the container's interfaces and its own sysfs and not th
   // /sys is the container's: its eth0 has the container's MAC, the bridge is absent.
   CHECK(berth.ok("nsenter web -- cat /sys/class/net/eth0/address") == mac);
   CHECK_FALSE(contains(berth.ok("nsenter web --net -- ls /sys/class/net"), "berth0"));
+  // With the mount namespace too, the container's own /sys (mounted inside its netns) agrees.
+  CHECK(berth.ok("nsenter web --net --mount -- cat /sys/class/net/eth0/address") == mac);
   // By full ID prefix too, and with the default command (the user's shell) reading stdin.
   std::string id = berth.inspect("web")["Id"];
   CHECK(contains(berth.ok("nsenter " + id.substr(0, 6) + " -- ip -o addr show eth0"), ip));
