@@ -32,10 +32,11 @@ int main(int argc, char** argv) {
   cli::add_image_commands(app, ctx);
   cli::add_stats_command(app, ctx);
   cli::add_nsenter_command(app, ctx);
-  auto* network = app.add_subcommand("network", "Manage networks");
+  auto* network = app.add_subcommand("network", "Manage networks")->alias("net");
   network->require_subcommand(1);
   net::add_network_commands(*network, [&ctx] { return ctx.rt().networks(); });
   cli::add_network_connect_commands(*network, ctx);
+  cli::add_diagnose_command(*network, ctx);
 
   try {
     app.parse(argc, argv);

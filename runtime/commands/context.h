@@ -48,5 +48,6 @@ void add_image_commands(CLI::App& app, Context& ctx);  // image import|ls|rm, im
 void add_stats_command(CLI::App& app, Context& ctx);
 void add_nsenter_command(CLI::App& app, Context& ctx);  // host tools in a container's namespaces
 void add_network_connect_commands(CLI::App& network, Context& ctx);  // network connect|disconnect
+void add_diagnose_command(CLI::App& network, Context& ctx);           // network diagnose
 
 }  // namespace berth::runtime::cli

@@ -6,5 +6,6 @@ list(APPEND BERTH_NETNS_SOURCES
   runtime_lifecycle_test.cpp
   runtime_netmode_test.cpp
   runtime_limits_test.cpp
+  runtime_diagnose_test.cpp
   runtime_nsenter_test.cpp
 )
