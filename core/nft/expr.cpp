@@ -61,6 +61,7 @@ const char* expr_name(const Expr& e) {
                         [](const CtLoad&) { return "ct"; },
                         [](const Fib&) { return "fib"; },
                         [](const Nat&) { return "nat"; },
+                        [](const MetaSet&) { return "meta"; },
                     },
                     e);
 }
@@ -74,6 +75,10 @@ Result<UniqueExpr> to_nftnl(const Expr& e, uint32_t set_id) {
           [&](const MetaLoad& m) {
             nftnl_expr_set_u32(p, NFTNL_EXPR_META_KEY, m.key);
             nftnl_expr_set_u32(p, NFTNL_EXPR_META_DREG, m.dreg);
+          },
+          [&](const MetaSet& m) {
+            nftnl_expr_set_u32(p, NFTNL_EXPR_META_KEY, m.key);
+            nftnl_expr_set_u32(p, NFTNL_EXPR_META_SREG, m.sreg);
           },
           [&](const PayloadLoad& l) {
             nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_BASE, l.base);

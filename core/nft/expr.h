@@ -48,6 +48,10 @@ struct Verdict {  // NFT_RETURN, NF_ACCEPT, NF_DROP, ...
   int32_t code;
 };
 struct Masquerade {};
+struct MetaSet {  // meta <key> set sreg (e.g. the packet's mark)
+  uint32_t key;
+  uint32_t sreg;
+};
 struct CtLoad {  // ct <key> (of the packet's connection) => dreg
   uint32_t key;  // NFT_CT_*
   uint32_t dreg;
@@ -65,7 +69,7 @@ struct Nat {        // dnat/snat to the address in reg_addr and the port in reg_
 };
 
 using Expr = std::variant<MetaLoad, PayloadLoad, Cmp, Bitwise, Lookup, Verdict, Masquerade, CtLoad,
-                          Fib, Nat>;
+                          Fib, Nat, MetaSet>;
 using Rule = std::vector<Expr>;
 
 // Builds the libnftnl expression. `set_id` is the batch id of a Lookup's set when that set

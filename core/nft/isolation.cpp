@@ -5,6 +5,8 @@
 #include <net/if.h>
 #include <sys/socket.h>
 
+#include <cstring>
+
 #include "core/nft/netfilter.h"
 
 namespace berth::nft {
@@ -12,6 +14,7 @@ namespace {
 
 constexpr int32_t kPrioFilter = 0;
 constexpr int32_t kPrioBridgeFilter = -200;
+constexpr int32_t kPrioAfterDnat = -90;
 constexpr uint32_t kIfnameLen = IFNAMSIZ;  // `meta iifname` loads 16 bytes, NUL padded
 
 Rule rule(std::initializer_list<Expr> head, const Rule& mid, std::initializer_list<Expr> tail) {
@@ -37,6 +40,23 @@ std::vector<Rule> forward_rules() {
       {MetaLoad{NFT_META_IIFNAME, NFT_REG_1}, Lookup{NFT_REG_1, kBridges},
        MetaLoad{NFT_META_OIFNAME, NFT_REG_1}, Lookup{NFT_REG_1, kBridges}, Verdict{NF_DROP}},
   };
+}
+
+// 4 bytes of a u32 as the kernel keeps it in a register (host order, like `meta mark`).
+Bytes host_u32(uint32_t v) {
+  Bytes b(4);
+  std::memcpy(b.data(), &v, 4);
+  return b;
+}
+
+// iifname @bridges ct status dnat meta mark set meta mark | kDnatMark
+Rule mark_dnat() {
+  Rule r = {MetaLoad{NFT_META_IIFNAME, NFT_REG_1}, Lookup{NFT_REG_1, kBridges}};
+  Rule c = match_ct_status(IPS_DST_NAT, true);
+  r.insert(r.end(), c.begin(), c.end());
+  r.insert(r.end(), {MetaLoad{NFT_META_MARK, NFT_REG_1}, Bitwise{NFT_REG_1, host_u32(~kDnatMark), host_u32(kDnatMark)},
+                     MetaSet{NFT_META_MARK, NFT_REG_1}});
+  return r;
 }
 
 Rule guard_localnet() {
@@ -77,6 +97,13 @@ void add_isolation_objects(TableSpec& spec) {
                          .priority = kPrioFilter,
                          .policy = NF_ACCEPT,
                          .rules = forward_rules()});
+  // After DNAT (priority -100), so the first packet of a connection is marked too.
+  spec.chains.push_back({.name = kMarkDnat,
+                         .type = "filter",
+                         .hook = NF_INET_PRE_ROUTING,
+                         .priority = kPrioAfterDnat,
+                         .policy = NF_ACCEPT,
+                         .rules = {mark_dnat()}});
   spec.chains.push_back({.name = kInput,
                          .type = "filter",
                          .hook = NF_INET_LOCAL_IN,
@@ -98,9 +125,12 @@ TableSpec bridge_table(const std::string& name) {
        .hook = NF_INET_FORWARD,
        .priority = kPrioBridgeFilter,
        .policy = NF_ACCEPT,
+       // iifname @icc_ports oifname @icc_ports meta mark & kDnatMark == 0 drop
        .rules = {{MetaLoad{NFT_META_IIFNAME, NFT_REG_1}, Lookup{NFT_REG_1, kIccPorts},
                   MetaLoad{NFT_META_OIFNAME, NFT_REG_1}, Lookup{NFT_REG_1, kIccPorts},
-                  Verdict{NF_DROP}}}});
+                  MetaLoad{NFT_META_MARK, NFT_REG_1},
+                  Bitwise{NFT_REG_1, host_u32(kDnatMark), host_u32(0)},
+                  Cmp{NFT_REG_1, NFT_CMP_EQ, host_u32(0)}, Verdict{NF_DROP}}}});
   return spec;
 }
 

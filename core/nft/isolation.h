@@ -59,6 +59,14 @@ inline constexpr const char* kInternal = "internal";
 inline constexpr const char* kForward = "forward";
 inline constexpr const char* kInput = "input";
 inline constexpr const char* kIccPorts = "icc_ports";
+inline constexpr const char* kMarkDnat = "mark_dnat";
+
+// The packet mark bit berth sets on DNATed packets that enter a berth bridge (chain
+// `mark_dnat`). With bridge netfilter on, a container reaching a published port of a
+// sibling through the host is DNATed and then bridged port to port; the bridge-family
+// icc rule cannot see conntrack on every kernel, but it sees this bit and lets such
+// packets pass. Only this bit is ever changed.
+inline constexpr uint32_t kDnatMark = 0x00100000;
 
 // Appends the inet sets and the forward and input chains to `spec`.
 void add_isolation_objects(TableSpec& spec);

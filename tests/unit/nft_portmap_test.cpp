@@ -82,6 +82,7 @@ TEST_CASE("nft: berth's table has a fixed rule count whatever is published") {
   TableSpec t = berth_table();
   size_t rules = 0;
   for (const auto& c : t.chains) rules += c.rules.size();
-  REQUIRE(rules == 6 + 5 + 5 + 3 + 5 + 1);  // postrouting, prerouting, output, ports_snat, forward, input
+  // postrouting, prerouting, output, ports_snat, forward, mark_dnat, input
+  REQUIRE(rules == 6 + 5 + 5 + 3 + 5 + 1 + 1);
   REQUIRE(bridge_table("berth").family == NFPROTO_BRIDGE);
 }
