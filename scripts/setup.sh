@@ -13,7 +13,7 @@ packages=(
   # real CNI clients for the conformance tests: libcni and go-cni (built offline), podman
   golang-go golang-github-appc-cni-dev golang-github-containerd-go-cni-dev podman runc
   # bench/ (throughput through a published port) and tests/fuzz (libFuzzer needs clang)
-  iperf3 clang-14 libclang-rt-14-dev
+  iperf3 clang-19 libclang-rt-19-dev
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -69,7 +69,9 @@ PluginRun run_plugin(const std::string& plugin, std::map<std::string, std::strin
                      const std::string& stdin_data) {
   if (!env.count("CNI_PATH")) env["CNI_PATH"] = bin_dir();
   std::vector<std::string> envs = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
-  if (const char* l = getenv("BERTH_LOG_LEVEL")) envs.push_back(std::string("BERTH_LOG_LEVEL=") + l);
+  // The sanitizer build's settings (scripts/test_sanitized.sh) must reach the plugins too.
+  for (const char* name : {"BERTH_LOG_LEVEL", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
+    if (const char* v = getenv(name)) envs.push_back(std::string(name) + "=" + v);
   for (const auto& [k, v] : env) envs.push_back(k + "=" + v);
   std::vector<char*> envp;
   for (auto& s : envs) envp.push_back(s.data());
