@@ -10,6 +10,8 @@ namespace berth {
 
 std::optional<IpAddr> IpAddr::parse(std::string_view text) {
   if (text.empty() || text.size() > INET6_ADDRSTRLEN) return std::nullopt;
+  // inet_pton stops at a NUL: "10.0.0.1\0junk" must not pass as 10.0.0.1 (found by fuzzing).
+  if (text.find('\0') != std::string_view::npos) return std::nullopt;
   char buf[INET6_ADDRSTRLEN + 1];
   std::memcpy(buf, text.data(), text.size());
   buf[text.size()] = '\0';

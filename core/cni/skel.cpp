@@ -81,6 +81,13 @@ Result<Request> decode_request(Env env, std::string data) {
   return req;
 }
 
+// The JSON text of an answer. Names from the environment (CNI_CONTAINERID, CNI_IFNAME,
+// CNI_NETNS) need not be UTF-8, and dump() would throw on them instead of answering
+// (found by fuzzing): such bytes are printed as U+FFFD.
+std::string printable(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 nlohmann::json version_json(const std::string& data) {
   std::string echo(kLatestVersion);
   auto j = nlohmann::json::parse(data, nullptr, false);
@@ -111,7 +118,7 @@ int run_plugin(const Plugin& plugin, const Getenv& g, std::istream& in, std::ost
   std::string version;  // the request's version once known; errors are stamped with it
   auto print_error = [&](const Error& e) {
     spdlog::error("{} {}: {}", plugin.name, env.command, e.what());
-    out << error_to_json(e, version).dump() << '\n';
+    out << printable(error_to_json(e, version)) << '\n';
     out.flush();
     return 1;
   };
@@ -126,7 +133,7 @@ int run_plugin(const Plugin& plugin, const Getenv& g, std::istream& in, std::ost
   std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) return print_error(Error{Code::kIo, "read stdin", "the read failed"});
   if (env.command == "VERSION") {
-    out << version_json(data).dump() << '\n';
+    out << printable(version_json(data)) << '\n';
     return 0;
   }
   auto req = decode_request(env, std::move(data));
@@ -137,7 +144,7 @@ int run_plugin(const Plugin& plugin, const Getenv& g, std::istream& in, std::ost
     if (env.command == "ADD") {
       auto r = plugin.add(*req);
       if (!r) return print_error(r.error());
-      out << result_to_json(*r, version).dump() << '\n';
+      out << printable(result_to_json(*r, version)) << '\n';
       return 0;
     }
     const auto& fn = env.command == "DEL"     ? plugin.del

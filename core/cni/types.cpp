@@ -38,6 +38,9 @@ Result<std::optional<uint32_t>> get_uint(const json& obj, std::string_view key,
   if (it == obj.end() || it->is_null()) return std::optional<uint32_t>();
   if (!it->is_number_unsigned() && !(it->is_number_integer() && it->get<int64_t>() >= 0))
     return fail(Code::kDecode, "decode result", fmt_where(where, key, "must be a number >= 0"));
+  // get<uint32_t> would silently keep the low 32 bits of a larger number (found by fuzzing).
+  if (it->get<uint64_t>() > UINT32_MAX)
+    return fail(Code::kDecode, "decode result", fmt_where(where, key, "must be at most 4294967295"));
   return std::optional<uint32_t>(it->get<uint32_t>());
 }
 
@@ -102,7 +105,8 @@ Result<CniResult> parse_result(const json& j, std::string_view fallback_version)
           return fail(Code::kDecode, "decode result", "ips[].gateway `" + gw + "` is no address");
       }
       if (auto idx = jip.find("interface"); idx != jip.end() && !idx->is_null()) {
-        if (!idx->is_number_integer() || idx->get<int64_t>() < 0)
+        // An index fits an int; get<int> would wrap a larger one (found by fuzzing).
+        if (!idx->is_number_integer() || idx->get<int64_t>() < 0 || idx->get<int64_t>() > INT32_MAX)
           return fail(Code::kDecode, "decode result", "ips[].interface must be an index");
         c.interface = idx->get<int>();
       }
