@@ -40,7 +40,8 @@ Result<std::optional<uint32_t>> get_uint(const json& obj, std::string_view key,
     return fail(Code::kDecode, "decode result", fmt_where(where, key, "must be a number >= 0"));
   // get<uint32_t> would silently keep the low 32 bits of a larger number (found by fuzzing).
   if (it->get<uint64_t>() > UINT32_MAX)
-    return fail(Code::kDecode, "decode result", fmt_where(where, key, "must be at most 4294967295"));
+    return fail(Code::kDecode, "decode result",
+                fmt_where(where, key, "must be at most 4294967295"));
   return std::optional<uint32_t>(it->get<uint32_t>());
 }
 
