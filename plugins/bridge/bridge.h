@@ -3,6 +3,7 @@
 // opened there.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -45,8 +46,12 @@ Result<> firewall_add(const FirewallNeeds& needs);
 // True when every element is installed with its owner.
 Result<bool> firewall_present(const FirewallNeeds& needs);
 // Removes the attachment's elements (DEL: no addresses or ports needed), and the
-// network's own ones when it was the network's last attachment.
-Result<size_t> firewall_remove(const std::string& network, const std::string& tag);
+// network's own ones when it was the network's last attachment. `meanwhile` (always run,
+// even when nftables failed) runs after the removal and before the nftables socket is
+// closed: the close waits for the kernel to free the deleted elements (an RCU grace
+// period, ~10 ms here), and work done meanwhile overlaps that wait.
+Result<size_t> firewall_remove(const std::string& network, const std::string& tag,
+                               const std::function<void()>& meanwhile = {});
 // Removes every element of `network` whose tag is not in `keep`, and the network's own
 // elements too when no attachment is left; drops berth's tables when they are empty.
 Result<size_t> firewall_gc(const std::string& network, const std::set<std::string>& keep);

@@ -16,18 +16,23 @@ Result<> cmd_del(const cni::Request& req) {
   auto cfg = BERTH_TRY(parse_config(req));
   std::vector<Error> errors;
 
+  // The veth's deletion waits for the kernel (rcu_barrier, ~20 ms here); it runs while
+  // the nftables socket is still open, so that the socket's own wait on close overlaps it.
   const std::string veth = host_veth_name(req.env.container_id, req.env.ifname);
-  if (auto host = netlink::Socket::open(); !host) {
-    errors.push_back(host.error());
-  } else if (auto gone = netlink::delete_link(*host, veth); !gone) {
-    errors.push_back(gone.error());
-  }
+  auto delete_veth = [&] {
+    if (auto host = netlink::Socket::open(); !host) {
+      errors.push_back(host.error());
+    } else if (auto gone = netlink::delete_link(*host, veth); !gone) {
+      errors.push_back(gone.error());
+    }
+  };
+  if (auto r = firewall_remove(
+          req.name, attachment_tag(req.name, req.env.container_id, req.env.ifname), delete_veth);
+      !r)
+    errors.push_back(r.error());
 
   if (!cfg.ipam_type.empty())
     if (auto r = cni::delegate_run(req, cfg.ipam_type, "DEL"); !r) errors.push_back(r.error());
-
-  if (auto r = firewall_remove(req.name, attachment_tag(req.name, req.env.container_id, req.env.ifname)); !r)
-    errors.push_back(r.error());
 
   if (errors.empty()) {
     spdlog::info("DEL {} {}: done", req.env.container_id, req.env.ifname);

@@ -64,10 +64,17 @@ Result<bool> firewall_present(const FirewallNeeds& needs) {
   return fw.contains(elements(needs));
 }
 
-Result<size_t> firewall_remove(const std::string& network, const std::string& tag) {
-  auto fw = BERTH_TRY(nft::Firewall::open(kNftLock));
-  return fw.remove_by_tag([&](std::string_view t) { return t == tag; }, network_when_unused(network));
-}
+Result<size_t> firewall_remove(const std::string& network, const std::string& tag,
+                               const std::function<void()>& meanwhile) {
+  auto fw = nft::Firewall::open(kNftLock);
+  if (!fw) {
+    if (meanwhile) meanwhile();
+    return std::unexpected(fw.error());
+  }
+  auto n = fw->remove_by_tag([&](std::string_view t) { return t == tag; }, network_when_unused(network));
+  if (meanwhile) meanwhile();
+  return n;
+}  // Closing the socket here waits for nf_tables to free what the batch deleted.
 
 Result<size_t> firewall_gc(const std::string& network, const std::set<std::string>& keep) {
   auto fw = BERTH_TRY(nft::Firewall::open(kNftLock));
