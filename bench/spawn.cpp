@@ -27,7 +27,13 @@ void close_fd(int& fd) {
 
 }  // namespace
 
-Exec spawn(const std::string& exe, const std::vector<std::string>& env, const std::string& stdin_data) {
+Exec spawn(const std::string& exe, const std::vector<std::string>& env,
+           const std::string& stdin_data) {
+  return spawn_argv({exe}, env, stdin_data);
+}
+
+Exec spawn_argv(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                const std::string& stdin_data) {
   Exec r;
   // Everything the child needs is built before fork(): afterwards it only calls
   // async-signal-safe functions.
@@ -35,8 +41,10 @@ Exec spawn(const std::string& exe, const std::vector<std::string>& env, const st
   std::vector<char*> envp;
   for (auto& s : env_copy) envp.push_back(s.data());
   envp.push_back(nullptr);
-  std::string exe_copy = exe;
-  char* argv[] = {exe_copy.data(), nullptr};
+  std::vector<std::string> args_copy = args;
+  std::vector<char*> argv;
+  for (auto& a : args_copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
   static const char kExecFailed[] = "berth-bench: execve failed\n";
 
   int in[2], out[2], err[2];
@@ -57,7 +65,7 @@ Exec spawn(const std::string& exe, const std::vector<std::string>& env, const st
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;
     sigaction(SIGPIPE, &dfl, nullptr);
-    execve(exe_copy.c_str(), argv, envp.data());
+    execve(argv[0], argv.data(), envp.data());
     (void)!write(2, kExecFailed, sizeof kExecFailed - 1);
     _exit(127);
   }
@@ -88,7 +96,8 @@ Exec spawn(const std::string& exe, const std::vector<std::string>& env, const st
     if (in_fd >= 0 && (fds[0].revents & (POLLOUT | POLLERR | POLLHUP))) {
       ssize_t n = write(in_fd, stdin_data.data() + written, stdin_data.size() - written);
       if (n > 0) written += size_t(n);
-      if (n < 0 && errno != EAGAIN && errno != EINTR) written = stdin_data.size();  // EPIPE: it stopped reading
+      if (n < 0 && errno != EAGAIN && errno != EINTR)
+        written = stdin_data.size();  // EPIPE: it stopped reading
       if (written >= stdin_data.size()) close_fd(in_fd);
     }
     for (int i = 1; i < 3; ++i) {

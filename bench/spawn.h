@@ -11,7 +11,8 @@ struct Exec {
   int exit_code = -1;  // 128 + signal when killed
   std::string out, err;
   double ms = 0;
-  double cpu_ms = 0;    // user + system CPU of the process and the children it reaped        // wall clock, CLOCK_MONOTONIC from before fork() to after wait4()
+  double cpu_ms = 0;  // user + system CPU of the process and the children it reaped        // wall
+                      // clock, CLOCK_MONOTONIC from before fork() to after wait4()
   // ru_maxrss of wait4(): the peak of the process and of the children it reaped. A
   // fork()ed child starts out charged with the anonymous pages it shares with us (about
   // 1 MiB: the "spawn floor" of the report). fork() rather than vfork()/posix_spawn():
@@ -21,6 +22,10 @@ struct Exec {
 
 // `env` holds "KEY=value" strings. Never throws; a failed fork/exec shows as exit code
 // 127 with the reason in `err`.
-Exec spawn(const std::string& exe, const std::vector<std::string>& env, const std::string& stdin_data);
+Exec spawn(const std::string& exe, const std::vector<std::string>& env,
+           const std::string& stdin_data);
+// The same with arguments: `args[0]` is the program's path.
+Exec spawn_argv(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                const std::string& stdin_data = {});
 
 }  // namespace berth::bench
