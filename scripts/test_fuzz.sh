@@ -35,7 +35,7 @@ for t in $targets; do
   log=$work/$t.log
   t0=$SECONDS
   status=0
-  "$exe" -max_total_time="$seconds" -max_len=8192 -rss_limit_mb=2048 -timeout=10 \
+  "$exe" -max_total_time="$seconds" -max_len=8192 -rss_limit_mb=2048 -timeout=25 \
     -print_final_stats=1 -artifact_prefix="$artifacts/$t-" "$work/$t" "tests/fuzz/corpus/$t" \
     >"$log" 2>&1 || status=$?
   execs=$(awk '/stat::number_of_executed_units/ {print $2}' "$log")
