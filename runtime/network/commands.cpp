@@ -123,9 +123,10 @@ void add_rm(CLI::App& parent, std::function<Networks()> make) {
 void add_prune(CLI::App& parent, std::function<Networks()> make) {
   auto* cmd =
       parent.add_subcommand("prune", "Remove every network no container uses (never `bridge`)");
+  // CLI11 writes the flag through this pointer while parsing: the callback keeps it alive.
   auto force = std::make_shared<bool>(false);
   cmd->add_flag("-f,--force", *force, "Do not prompt (berth never prompts)");
-  cmd->callback([make] {
+  cmd->callback([make, force] {
     auto nets = make();
     auto removed = must(nets.prune());
     if (removed.empty()) return;
