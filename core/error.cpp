@@ -1,5 +1,6 @@
 #include "core/error.h"
 
+#include <cerrno>
 #include <cstring>
 
 namespace berth {
@@ -7,7 +8,12 @@ namespace berth {
 std::unexpected<Error> fail_errno(Code code, std::string msg, int err) {
   msg += ": ";
   msg += std::strerror(err);
-  return std::unexpected(Error{code, std::move(msg), {}});
+  // The usual cause of EPERM here is a caller without the privileges berth needs; say which.
+  std::string details;
+  if (err == EPERM)
+    details = "berth needs root: CAP_NET_ADMIN for links, addresses, routes and nftables, "
+              "CAP_SYS_ADMIN to enter namespaces";
+  return std::unexpected(Error{code, std::move(msg), std::move(details)});
 }
 
 Result<> join_errors(const std::vector<Error>& errors, std::string_view context) {

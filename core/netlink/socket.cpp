@@ -2,9 +2,13 @@
 
 #include <netlink/errno.h>
 
+#include <cerrno>
+
 namespace berth::netlink {
 
 std::unexpected<Error> nl_fail(const std::string& action, int nl_err) {
+  // As fail_errno's EPERM: the same message, plus which privileges berth needs.
+  if (nl_err == -NLE_PERM || nl_err == NLE_PERM) return fail_errno(Code::kNetlink, action, EPERM);
   return fail(Code::kNetlink, action + ": " + nl_geterror(nl_err));
 }
 

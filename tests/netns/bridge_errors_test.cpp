@@ -137,3 +137,27 @@ TEST_CASE("16 parallel ADDs never hand out the same address") {
   for (auto& n : nss) kernel.insert(sh_in(n, "ip -o -4 addr show eth0 | awk '{print $4}'"));
   REQUIRE(kernel.size() == 16);
 }
+
+TEST_CASE("without the privileges it needs ADD says which and leaves nothing") {
+  auto ns = make_netns("c1");
+  std::string conf = temp_dir() + "/nocap.json";
+  sh("echo '" + bridge_conf("nocap", "10.89.0.0/24").dump() + "' > " + conf);
+  std::string env = "CNI_COMMAND=ADD CNI_CONTAINERID=c1 CNI_NETNS=" + ns + " CNI_IFNAME=eth0 CNI_PATH=" + bin_dir() + " ";
+  // No capabilities at all: entering the container's namespace is refused (code 105).
+  // CAP_SYS_ADMIN but not CAP_NET_ADMIN: creating the bridge is refused (code 100).
+  for (auto [caps, code] : {std::pair{std::string("-all"), 105}, {"-all,+sys_admin,+dac_override", 100}}) {
+    INFO("bounding set " << caps);
+    int rc = 0;
+    auto out = sh(env + "setpriv --inh-caps=-all --bounding-set=" + caps + " " + bin_dir() + "/berth-bridge < " +
+                      conf + " 2>/dev/null",
+                  &rc);
+    INFO(out);
+    REQUIRE(rc != 0);
+    auto j = json::parse(out);
+    REQUIRE(j["code"] == code);
+    REQUIRE(j["msg"].get<std::string>().find("Operation not permitted") != std::string::npos);
+    REQUIRE(j["details"].get<std::string>().find("CAP_NET_ADMIN") != std::string::npos);
+    require_no_residue("nocap");
+    REQUIRE(sh("ip -o link show br-nocap 2>/dev/null").empty());
+  }
+}
