@@ -66,7 +66,7 @@ bool tuple_matches(const nlattr* tuple, uint8_t family, const FlowMatch& m) {
 }
 
 struct DumpState {
-  const FlowMatch* match;
+  std::span<const FlowMatch> matches;
   std::vector<Doomed>* doomed;
 };
 
@@ -81,7 +81,10 @@ int on_entry(const nlmsghdr* nlh, void* data) {
     if (mnl_attr_get_type(a) == CTA_TUPLE_ORIG) orig = a;
     if (mnl_attr_get_type(a) == CTA_ZONE) zone = a;
   });
-  if (!orig || !tuple_matches(orig, nfg->nfgen_family, *st->match)) return MNL_CB_OK;
+  if (!orig) return MNL_CB_OK;
+  bool wanted = false;
+  for (const auto& m : st->matches) wanted = wanted || tuple_matches(orig, nfg->nfgen_family, m);
+  if (!wanted) return MNL_CB_OK;
   Doomed d{.family = nfg->nfgen_family};
   const char* p = static_cast<const char*>(mnl_attr_get_payload(orig));
   d.tuple.assign(p, p + mnl_attr_get_payload_len(orig));
@@ -123,7 +126,8 @@ Result<bool> exchange(mnl_socket* nl, nlmsghdr* nlh, mnl_cb_t cb, void* data,
 
 }  // namespace
 
-Result<size_t> forget_flows(const FlowMatch& match) {
+Result<size_t> forget_flows(std::span<const FlowMatch> matches) {
+  if (matches.empty()) return 0;
   MnlPtr nl(mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC));
   if (!nl) return fail_errno(Code::kNetlink, "open conntrack netlink socket", errno);
   if (mnl_socket_bind(nl.get(), 0, MNL_SOCKET_AUTOPID) < 0)
@@ -132,7 +136,7 @@ Result<size_t> forget_flows(const FlowMatch& match) {
   // Collect first, delete after the dump: deleting while the kernel walks the table would
   // make it restart or skip entries.
   std::vector<Doomed> doomed;
-  DumpState st{&match, &doomed};
+  DumpState st{matches, &doomed};
   std::vector<char> req(MNL_SOCKET_BUFFER_SIZE);
   uint32_t seq = 1;
   nlmsghdr* dump = put_header(req.data(), IPCTNL_MSG_CT_GET, NLM_F_DUMP, AF_UNSPEC, seq++);

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 
 #include "core/error.h"
 #include "core/ip.h"
@@ -23,8 +24,9 @@ struct FlowMatch {
   std::optional<IpAddr> dst;  // nullopt: any original destination address
 };
 
-// Deletes every conntrack entry of either family whose original tuple matches. Returns how
-// many went. Entries that vanish meanwhile are not an error.
-[[nodiscard]] Result<size_t> forget_flows(const FlowMatch& match);
+// Deletes every conntrack entry of either family whose original tuple matches one of
+// `matches`, after one dump of the table. Returns how many went. Entries that vanish
+// meanwhile are not an error.
+[[nodiscard]] Result<size_t> forget_flows(std::span<const FlowMatch> matches);
 
 }  // namespace berth::netlink

@@ -184,17 +184,9 @@ Result<cni::CniResult> cmd_add(const cni::Request& req) {
     for (const auto& ip : ipam.ips)
       BERTH_TRY(sysctl_set(ip.address.addr.is_v4() ? "net/ipv4/ip_forward" : "net/ipv6/conf/all/forwarding", "1"));
   }
-  FirewallNeeds fw{.network = req.name,
-                   .tag = attachment_tag(req.name, req.env.container_id, req.env.ifname),
-                   .bridge = cfg.bridge,
-                   .bridge_index = br.index,
-                   .host_veth = veth,
-                   .gateway = cfg.is_gateway,
-                   .masquerade = cfg.ip_masq,
-                   .internal = cfg.internal,
-                   .icc = cfg.icc,
-                   .ports = cfg.ports};
-  for (const auto& ip : ipam.ips) fw.addrs.push_back(ip.address.addr);
+  std::vector<IpAddr> addrs;
+  for (const auto& ip : ipam.ips) addrs.push_back(ip.address.addr);
+  FirewallNeeds fw = firewall_needs(req, cfg, br.index, veth, std::move(addrs));
   if (cfg.macspoofchk) {
     // The MAC the kernel reports for the container's interface, whatever chose it.
     fw.guard_mac = netlink::parse_mac(ctr_mac);

@@ -40,6 +40,11 @@ struct FirewallNeeds {
   std::vector<PortSpec> ports;
 };
 
+// What the attachment of `req` (config `cfg`, host end `host_veth` on the bridge with
+// index `bridge_index`, container addresses `addrs`) needs; guard_mac is the caller's.
+FirewallNeeds firewall_needs(const cni::Request& req, const Config& cfg, int bridge_index,
+                             const std::string& host_veth, std::vector<IpAddr> addrs);
+
 // Installs all of it in one nftables transaction. A port another attachment publishes
 // already is code 102 and nothing changes.
 Result<> firewall_add(const FirewallNeeds& needs);

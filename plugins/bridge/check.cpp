@@ -61,17 +61,7 @@ Result<> cmd_check(const cni::Request& req) {
     });
     if (!found) return mismatch("route `" + r.dst.str() + "` is missing in the container");
   }
-  FirewallNeeds fw{.network = req.name,
-                   .tag = attachment_tag(req.name, req.env.container_id, req.env.ifname),
-                   .bridge = cfg.bridge,
-                   .bridge_index = br->index,
-                   .host_veth = veth,
-                   .addrs = ips,
-                   .gateway = cfg.is_gateway,
-                   .masquerade = cfg.ip_masq,
-                   .internal = cfg.internal,
-                   .icc = cfg.icc,
-                   .ports = cfg.ports};
+  FirewallNeeds fw = firewall_needs(req, cfg, br->index, veth, ips);
   if (cfg.macspoofchk) {
     fw.guard_mac = netlink::parse_mac(link->mac);
     if (!fw.guard_mac) return mismatch("interface `" + req.env.ifname + "` has no MAC address");

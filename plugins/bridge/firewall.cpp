@@ -54,6 +54,21 @@ nft::Firewall::AlsoRemove network_when_unused(const std::string& network) {
 
 }  // namespace
 
+FirewallNeeds firewall_needs(const cni::Request& req, const Config& cfg, int bridge_index,
+                             const std::string& host_veth, std::vector<IpAddr> addrs) {
+  return {.network = req.name,
+          .tag = attachment_tag(req.name, req.env.container_id, req.env.ifname),
+          .bridge = cfg.bridge,
+          .bridge_index = bridge_index,
+          .host_veth = host_veth,
+          .addrs = std::move(addrs),
+          .gateway = cfg.is_gateway,
+          .masquerade = cfg.ip_masq,
+          .internal = cfg.internal,
+          .icc = cfg.icc,
+          .ports = cfg.ports};
+}
+
 Result<> firewall_add(const FirewallNeeds& needs) {
   auto fw = BERTH_TRY(nft::Firewall::open(kNftLock));
   return fw.add(elements(needs));

@@ -69,12 +69,13 @@ Result<std::vector<PortSpec>> parse_port_mappings(const json& list) {
 }
 
 void forget_stale_flows(const std::vector<PortSpec>& ports) {
-  for (const auto& p : ports) {
-    if (p.protocol == IPPROTO_TCP) continue;  // a new TCP connection is a new flow anyway
-    auto gone = netlink::forget_flows({.protocol = p.protocol, .dst_port = p.host_port, .dst = p.host_ip});
-    if (!gone) spdlog::warn("published port {}: {}", p.host_port, gone.error().what());
-    else if (*gone) spdlog::debug("published port {}: forgot {} tracked flows", p.host_port, *gone);
-  }
+  std::vector<netlink::FlowMatch> matches;
+  for (const auto& p : ports)
+    if (p.protocol != IPPROTO_TCP)  // a new TCP connection is a new flow anyway
+      matches.push_back({.protocol = p.protocol, .dst_port = p.host_port, .dst = p.host_ip});
+  auto gone = netlink::forget_flows(matches);
+  if (!gone) spdlog::warn("published ports: {}", gone.error().what());
+  else if (*gone) spdlog::debug("published ports: forgot {} tracked flows", *gone);
 }
 
 }  // namespace berth::bridge

@@ -56,13 +56,6 @@ Error ns_error(const std::string& what, const std::string& label, int err) {
   return {Code::kNetns, what + " of " + label + ": " + std::strerror(err), {}};
 }
 
-int wait_status(pid_t pid) {
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR) return 255;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 // A fresh mount of `type` on `dir` in the calling process's (private) mount namespace;
 // the old one is detached first so that its submounts do not show through.
 Result<> remount(const char* type, const char* dir) {
@@ -205,30 +198,9 @@ Result<NsFds> open_namespaces(const NsTarget& t, unsigned which) {
 }
 
 Result<int> run_in_namespaces(const NsFds& fds, const std::vector<std::string>& argv) {
-  int report[2];
-  if (::pipe2(report, O_CLOEXEC) != 0) return fail_errno(Code::kIo, "pipe", errno);
-  UniqueFd report_r(report[0]), report_w(report[1]);
-  // The terminal's ^C is for the command, not for us (as a shell does for a foreground job).
-  struct sigaction ign {
-  }, old_int{}, old_quit{};
-  ign.sa_handler = SIG_IGN;
-  ::sigaction(SIGINT, &ign, &old_int);
-  ::sigaction(SIGQUIT, &ign, &old_quit);
   // A child does the joining: this process may have threads (setns into a mount
   // namespace refuses those), and it stays outside to report and pass the status on.
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    report_r.reset();
-    enter(fds, argv, report_w.get());
-  }
-  report_w.reset();
-  Result<> started =
-      pid < 0 ? fail_errno(Code::kInternal, "fork", errno) : read_child_report(report_r.get());
-  int status = pid > 0 ? wait_status(pid) : 255;
-  ::sigaction(SIGINT, &old_int, nullptr);
-  ::sigaction(SIGQUIT, &old_quit, nullptr);
-  if (!started) return std::unexpected(started.error());
-  return status;
+  return run_foreground([&](int report) { enter(fds, argv, report); });
 }
 
 }  // namespace berth::runtime::debug

@@ -1,11 +1,16 @@
 #include "runtime/process/child_report.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
+
+#include "core/fd.h"
 
 namespace berth::runtime {
 
@@ -45,6 +50,38 @@ int exit_status_for(const Error& e) {
   if (e.code == kCannotInvoke) return 126;
   if (e.code == kCommandNotFound) return 127;
   return 125;
+}
+
+int wait_status(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return 255;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+Result<int> run_foreground(const std::function<void(int report_fd)>& child) {
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) return fail_errno(Code::kIo, "pipe", errno);
+  UniqueFd report_r(report[0]), report_w(report[1]);
+  struct sigaction ign {
+  }, old_int{}, old_quit{};
+  ign.sa_handler = SIG_IGN;
+  ::sigaction(SIGINT, &ign, &old_int);
+  ::sigaction(SIGQUIT, &ign, &old_quit);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    report_r.reset();
+    child(report_w.get());
+    _exit(125);  // `child` must not return; if it does, it failed to say why
+  }
+  report_w.reset();
+  Result<> started =
+      pid < 0 ? fail_errno(Code::kInternal, "fork", errno) : read_child_report(report_r.get());
+  int status = pid > 0 ? wait_status(pid) : 255;
+  ::sigaction(SIGINT, &old_int, nullptr);
+  ::sigaction(SIGQUIT, &old_quit, nullptr);
+  if (!started) return std::unexpected(started.error());
+  return status;
 }
 
 }  // namespace berth::runtime

@@ -4,6 +4,10 @@
 // ("mount overlay on `/x`: Invalid argument").
 #pragma once
 
+#include <sys/types.h>
+
+#include <functional>
+
 #include "core/error.h"
 
 namespace berth::runtime {
@@ -20,5 +24,15 @@ void report_child_error(int fd, const Error& e) noexcept;
 [[nodiscard]] Result<> read_child_report(int fd);
 // The exit status Docker's CLI gives for a failed run: 126, 127, else 125.
 int exit_status_for(const Error& e);
+
+// The status of `pid` once it ended, as a shell gives it: its exit code, or 128 + the
+// signal that ended it; 255 when waiting failed.
+int wait_status(pid_t pid);
+
+// Forks `child` with the write end of a report pipe (`child` must not return: it execs or
+// _exits) and waits for it. Meanwhile ^C and ^\ are the child's alone: this process
+// ignores them, as a shell does for a foreground job. Returns the child's status, or the
+// error it reported before its exec.
+[[nodiscard]] Result<int> run_foreground(const std::function<void(int report_fd)>& child);
 
 }  // namespace berth::runtime

@@ -26,13 +26,6 @@ constexpr std::pair<const char*, int> kNamespaces[] = {
     {"cgroup", CLONE_NEWCGROUP}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},
     {"net", CLONE_NEWNET},       {"pid", CLONE_NEWPID}, {"mnt", CLONE_NEWNS}};
 
-int wait_status(pid_t pid) {
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR) return 255;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 // In the first child: joins everything, forks the command into the pid namespace and
 // passes its status on. Never returns.
 [[noreturn]] void enter(const ExecSpec& s, std::vector<UniqueFd>& ns, int report) {
@@ -87,30 +80,11 @@ Result<int> exec_in(const ExecSpec& s) {
   // The descriptors were opened from the right process only if it is still the same one.
   if (!process_alive(s.pid, s.pid_start))
     return fail(Code::kInvalidConfig, "the container is not running");
-  int report[2];
-  if (::pipe2(report, O_CLOEXEC) != 0) return fail_errno(Code::kIo, "pipe", errno);
-  UniqueFd report_r(report[0]), report_w(report[1]);
   UniqueFd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  // The terminal's ^C is for the command, not for us (as a shell does for a foreground job).
-  struct sigaction ign {
-  }, old_int{}, old_quit{};
-  ign.sa_handler = SIG_IGN;
-  ::sigaction(SIGINT, &ign, &old_int);
-  ::sigaction(SIGQUIT, &ign, &old_quit);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    report_r.reset();
+  return run_foreground([&](int report) {
     if (!s.keep_stdin) ::dup2(devnull.get(), 0);
-    enter(s, ns, report_w.get());
-  }
-  report_w.reset();
-  Result<> started =
-      pid < 0 ? fail_errno(Code::kInternal, "fork", errno) : read_child_report(report_r.get());
-  int status = pid > 0 ? wait_status(pid) : 255;
-  ::sigaction(SIGINT, &old_int, nullptr);
-  ::sigaction(SIGQUIT, &old_quit, nullptr);
-  if (!started) return std::unexpected(started.error());
-  return status;
+    enter(s, ns, report);
+  });
 }
 
 }  // namespace berth::runtime
