@@ -4,6 +4,7 @@
 #include <functional>
 #include <optional>
 
+#include "core/failpoint.h"
 #include "core/scope_exit.h"
 
 namespace berth::ipam {
@@ -134,6 +135,7 @@ Result<size_t> collect_garbage(Store& store, const std::vector<Attachment>& vali
     if (is_valid(a)) continue;
     if (auto r = store.release(a); r) {
       ++freed;
+      failpoint("ipam.gc.released");
     } else {
       errors += (errors.empty() ? "" : "; ") + who(a) + ": " + r.error().what();
     }

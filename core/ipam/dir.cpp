@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "core/failpoint.h"
+
 namespace berth::ipam {
 namespace {
 
@@ -53,6 +55,13 @@ Result<Dir> Dir::sub(const std::string& name, bool create) const {
   return Dir(UniqueFd(sfd), at(name));
 }
 
+Result<bool> Dir::exists(const std::string& name) const {
+  struct stat st {};
+  if (::fstatat(fd(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) return true;
+  if (errno == ENOENT) return false;
+  return fail_errno(Code::kStore, "stat " + quoted(at(name)), errno);
+}
+
 Result<std::optional<std::string>> Dir::read(const std::string& name) const {
   UniqueFd f(::openat(fd(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (!f.valid() && errno == ENOENT) return std::optional<std::string>();
@@ -83,11 +92,26 @@ Result<bool> Dir::create_exclusive(const std::string& name, std::string_view dat
   return true;
 }
 
+Result<bool> Dir::claim(const std::string& name, std::string_view data) const {
+  UniqueFd f(::openat(fd(), ".", O_WRONLY | O_TMPFILE | O_CLOEXEC, 0600));
+  if (!f.valid() && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL))
+    return create_exclusive(name, data);
+  if (!f.valid()) return fail_errno(Code::kStore, "create a file in " + quoted(path_), errno);
+  BERTH_TRY(write_all(f.get(), data, at(name)));
+  // AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; the /proc/self/fd path does not.
+  if (::linkat(f.get(), "", fd(), name.c_str(), AT_EMPTY_PATH) == 0) return true;
+  if (errno == EEXIST) return false;
+  const std::string self = "/proc/self/fd/" + std::to_string(f.get());
+  if (::linkat(AT_FDCWD, self.c_str(), fd(), name.c_str(), AT_SYMLINK_FOLLOW) == 0) return true;
+  if (errno == EEXIST) return false;
+  return fail_errno(Code::kStore, "create " + quoted(at(name)), errno);
+}
+
 Result<> Dir::write_atomic(const std::string& name, std::string_view data) const {
   // Writers hold the store lock, so one fixed temporary name per target is enough; a
   // leftover from a crashed writer is simply truncated. The leading dot keeps it out of
   // lease scans.
-  std::string tmp = "." + name + ".tmp";
+  std::string tmp = temp_name(name);
   {
     UniqueFd f(::openat(fd(), tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
                         0600));
@@ -97,14 +121,24 @@ Result<> Dir::write_atomic(const std::string& name, std::string_view data) const
       return std::unexpected(ok.error());
     }
   }
+  failpoint("store.write_atomic.temp_written");
   // No fsync: leases describe running containers, which a crash or power loss ends
-  // anyway; the runtime's GC then reconciles. Rename alone keeps files never torn.
+  // anyway, and an fsync costs more than a whole ADD; after a reboot the runtime's GC
+  // reconciles (and GC drops lease files a power loss left empty). Rename alone keeps
+  // files from ever being torn by a crashed process.
   if (::renameat(fd(), tmp.c_str(), fd(), name.c_str()) != 0) {
     int err = errno;
     ::unlinkat(fd(), tmp.c_str(), 0);
     return fail_errno(Code::kStore, "rename " + quoted(at(tmp)), err);
   }
   return {};
+}
+
+Result<> Dir::overwrite(const std::string& name, std::string_view data) const {
+  UniqueFd f(::openat(fd(), name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+                      0600));
+  if (!f.valid()) return fail_errno(Code::kStore, "create " + quoted(at(name)), errno);
+  return write_all(f.get(), data, at(name));
 }
 
 Result<bool> Dir::remove(const std::string& name) const {

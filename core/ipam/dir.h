@@ -27,13 +27,25 @@ class Dir {
   [[nodiscard]] int fd() const { return fd_.get(); }
   [[nodiscard]] const std::string& path() const { return path_; }
 
+  // Whether an entry (of any kind, a symlink included) is named `name`.
+  [[nodiscard]] Result<bool> exists(const std::string& name) const;
   // Whole content of a small regular file; nullopt when it does not exist.
   [[nodiscard]] Result<std::optional<std::string>> read(const std::string& name) const;
   // Creates `name` (O_EXCL, mode 0600) holding `data`. false when it already exists.
   [[nodiscard]] Result<bool> create_exclusive(const std::string& name, std::string_view data) const;
+  // Creates `name` holding `data` in one step: the file appears with its whole content
+  // or not at all, even if the process dies midway (an unnamed O_TMPFILE linked into
+  // place; where the filesystem lacks O_TMPFILE, create_exclusive). false when `name`
+  // exists.
+  [[nodiscard]] Result<bool> claim(const std::string& name, std::string_view data) const;
   // Replaces `name` atomically (temporary file + rename); mode 0600. Readers see the
-  // old or the new content, never a torn one.
+  // old or the new content, never a torn one. A writer killed midway leaves the
+  // temporary file temp_name(name) behind; whoever removes `name` removes it too.
   [[nodiscard]] Result<> write_atomic(const std::string& name, std::string_view data) const;
+  [[nodiscard]] static std::string temp_name(const std::string& name) { return "." + name + ".tmp"; }
+  // Truncates and rewrites `name` in place: no temporary file, but a reader may find it
+  // empty or partial after a crash. Only for hints whose loss is harmless.
+  [[nodiscard]] Result<> overwrite(const std::string& name, std::string_view data) const;
   // Unlinks file `name`. false when it did not exist.
   [[nodiscard]] Result<bool> remove(const std::string& name) const;
   // Removes the subdirectory `name` and the files in it (one level). Missing is fine.

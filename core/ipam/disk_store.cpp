@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/cni/names.h"
+#include "core/failpoint.h"
 #include "core/scope_exit.h"
 
 namespace berth::ipam {
@@ -176,15 +177,32 @@ Result<> DiskStore::write_index(const Attachment& a, const std::vector<IpAddr>& 
 Result<bool> DiskStore::reserve(const Attachment& a, const IpAddr& ip, int set) {
   BERTH_TRY(need_lock());
   const std::string name = ip.str();
-  // O_EXCL creation is the claim itself (as in host-local), so even a process that
-  // ignored the lock could not take the same address twice.
-  if (!BERTH_TRY(dir_.create_exclusive(name, lease_content(a)))) return false;
-  ScopeExit undo([&] { (void)dir_.remove(name); });
+  // Cheap refusal of a taken address before anything is written (the lock makes the
+  // answer hold until the claim below).
+  if (BERTH_TRY(dir_.exists(name))) return false;
+  // The index first, then the lease: a process killed between the two leaves an index
+  // entry without a lease, which release() simply drops; the other order would leave a
+  // lease that DEL cannot find.
   auto ips = BERTH_TRY(read_index(a));
-  if (std::find(ips.begin(), ips.end(), ip) == ips.end()) ips.push_back(ip);
-  BERTH_TRY(write_index(a, ips));
-  BERTH_TRY(dir_.write_atomic(kLastReservedPrefix + std::to_string(set), name));
-  undo.dismiss();
+  const bool indexed = std::find(ips.begin(), ips.end(), ip) != ips.end();
+  if (!indexed) {
+    ips.push_back(ip);
+    BERTH_TRY(write_index(a, ips));
+  }
+  ScopeExit unindex([&] {
+    if (indexed) return;
+    ips.pop_back();
+    (void)write_index(a, ips);
+  });
+  failpoint("ipam.reserve.indexed");
+  // The claim itself is an exclusive create (as in host-local), so even a process that
+  // ignored the lock could not take the same address twice.
+  if (!BERTH_TRY(dir_.claim(name, lease_content(a)))) return false;
+  unindex.dismiss();
+  failpoint("ipam.reserve.claimed");
+  // Only a hint for where the next round-robin search starts: a torn write reads as
+  // "none recorded", which is harmless, so no temporary file is needed.
+  BERTH_TRY(dir_.overwrite(kLastReservedPrefix + std::to_string(set), name));
   return true;
 }
 
@@ -219,9 +237,33 @@ Result<size_t> DiskStore::release(const Attachment& a) {
     // The index may be stale: only remove a lease that is still this attachment's.
     if (auto h = BERTH_TRY(holder(ip)); h && *h == a) {
       if (BERTH_TRY(dir_.remove(ip.str()))) ++n;
+      failpoint("ipam.release.lease_removed");
     }
   }
+  // The index entry last, so that a release killed midway is finished by the next one;
+  // with it any temporary file a killed index writer left.
+  BERTH_TRY(index_.remove(Dir::temp_name(index_name(a))));
   BERTH_TRY(index_.remove(index_name(a)));
+  return n;
+}
+
+Result<size_t> DiskStore::sweep_debris() const {
+  size_t n = 0;
+  for (const Dir* d : {&dir_, &index_}) {
+    for (const auto& name : BERTH_TRY(d->list())) {
+      // Temporary files of write_atomic: while the lock is held, nobody is writing them.
+      if (name.size() > 4 && name[0] == '.' && name.ends_with(".tmp")) {
+        if (BERTH_TRY(d->remove(name))) ++n;
+        continue;
+      }
+      // An empty lease file: claims are atomic, so only a power loss (no fsync) leaves
+      // one. It names nobody and would block its address for good.
+      if (d == &dir_ && lease_name_ip(name)) {
+        auto text = dir_.read(name);  // unreadable (a symlink, a directory): left alone
+        if (text && *text && trim(**text).empty() && BERTH_TRY(dir_.remove(name))) ++n;
+      }
+    }
+  }
   return n;
 }
 
@@ -230,7 +272,8 @@ Result<std::vector<Attachment>> DiskStore::attachments() {
   // GC is rare and runs exclusively, so it can afford to ask the lease files themselves:
   // that also finds leases the index missed (host-local wrote them, or a crash struck
   // between a lease file and its index entry), and adds them to the index so that
-  // release() frees them.
+  // release() frees them. Debris of killed writers goes first.
+  BERTH_TRY(sweep_debris());
   auto found = BERTH_TRY(scan_leases());
   std::vector<Attachment> out;
   for (const auto& [a, ips] : found) {

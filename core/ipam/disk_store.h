@@ -52,6 +52,8 @@ class DiskStore final : public Store {
       : dir_(std::move(dir)), lock_wait_(lock_wait) {}
   [[nodiscard]] Result<> need_lock() const;
   [[nodiscard]] Result<> open_index();
+  // Removes what killed writers left: temporary files, empty lease files. Under the lock.
+  [[nodiscard]] Result<size_t> sweep_debris() const;
   // Every readable lease file, grouped by holder: one read per lease (index build, GC).
   [[nodiscard]] Result<std::map<Attachment, std::vector<IpAddr>>> scan_leases() const;
   // Index entries of `a` as written, not yet checked against the lease files.

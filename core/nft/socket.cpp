@@ -9,6 +9,7 @@
 #include <ctime>
 #include <utility>
 
+#include "core/failpoint.h"
 #include "core/nft/batch.h"
 
 namespace berth::nft {
@@ -66,6 +67,7 @@ Result<> Socket::commit(Batch& batch) {
   fit_sndbuf(data.size());
   if (mnl_socket_sendto(nl_.get(), data.data(), data.size()) < 0)
     return fail_errno(Code::kNftables, "send nftables batch", errno);
+  failpoint("nft.batch.sent");  // the kernel has applied it (or refused it) by now
 
   // The kernel runs the whole batch inside sendmsg(), so every reply is queued by now:
   // read without blocking until the queue is empty.

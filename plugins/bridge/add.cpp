@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/cni/delegate.h"
+#include "core/failpoint.h"
 #include "core/netlink/addr_route.h"
 #include "core/netlink/bridge_port.h"
 #include "core/netlink/link.h"
@@ -146,6 +147,7 @@ Result<cni::CniResult> cmd_add(const cni::Request& req) {
   ScopeExit undo_ipam([&] {
     if (!cfg.ipam_type.empty()) (void)cni::delegate_run(req, cfg.ipam_type, "DEL");
   });
+  failpoint("bridge.add.addresses_leased");
   fill_gateways(ipam);
 
   // 2. The bridge, and the gateway addresses on it.
@@ -156,8 +158,10 @@ Result<cni::CniResult> cmd_add(const cni::Request& req) {
     if (cfg.is_gateway)
       BERTH_TRY(netlink::set_port_vlan(host, br.index, cfg.vlan, true, !cfg.preserve_default_vlan));
   }
+  failpoint("bridge.add.bridge_ready");
   if (cfg.is_gateway)
     for (const auto& ip : ipam.ips) BERTH_TRY(ensure_gateway_address(host, br, cfg, ip));
+  failpoint("bridge.add.gateway_set");
 
   // 3. The veth pair, the container end born inside the container.
   const std::string veth = host_veth_name(req.env.container_id, req.env.ifname);
@@ -165,18 +169,21 @@ Result<cni::CniResult> cmd_add(const cni::Request& req) {
                          br.index};
   BERTH_TRY(netlink::create_veth(host, spec));
   ScopeExit undo_veth([&] { (void)netlink::delete_link(host, veth); });
+  failpoint("bridge.add.veth_created");
   auto host_link = BERTH_TRY(netlink::get_link(host, veth));
   if (!host_link) return fail(Code::kNetlink, "host interface `" + veth + "` vanished");
   BERTH_TRY(netlink::set_no_ipv6_link_local(host, host_link->index));
   if (cfg.hairpin) BERTH_TRY(netlink::set_hairpin(host, host_link->index, true));
   if (cfg.vlan)
     BERTH_TRY(netlink::set_port_vlan(host, host_link->index, cfg.vlan, false, !cfg.preserve_default_vlan));
+  failpoint("bridge.add.port_configured");
 
   // 4. Inside the container: lo up, addresses, routes.
   int ctr_index = 0;
   std::string ctr_mac;
   Skipped skipped;
   BERTH_TRY(configure_container(ctr, req, cfg, ipam, &ctr_index, &ctr_mac, &skipped));
+  failpoint("bridge.add.container_configured");
 
   // 5. Host: forwarding, then berth's nftables elements (masquerade, published ports,
   // hairpin, isolation, MAC spoof check) in one transaction.
@@ -196,12 +203,14 @@ Result<cni::CniResult> cmd_add(const cni::Request& req) {
   }
   if (!cfg.ports.empty() && std::any_of(fw.addrs.begin(), fw.addrs.end(), [](const IpAddr& a) { return a.is_v4(); }))
     BERTH_TRY(enable_localnet(cfg.bridge));
+  failpoint("bridge.add.forwarding_on");
   bool fw_added = false;
   ScopeExit undo_fw([&] {
     if (fw_added) (void)firewall_remove(fw.network, fw.tag);
   });
   fw_added = true;
   BERTH_TRY(firewall_add(fw));
+  failpoint("bridge.add.firewall_committed");
   forget_stale_flows(cfg.ports);
 
   // 6. The result: bridge, host veth, container interface; addresses on interface 2.
@@ -227,6 +236,7 @@ Result<cni::CniResult> cmd_add(const cni::Request& req) {
     }
   }
   r.dns = cfg.dns.empty() ? ipam.dns : cfg.dns;
+  failpoint("bridge.add.result_ready");
   undo_fw.dismiss();
   undo_veth.dismiss();
   undo_ipam.dismiss();

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/cni/delegate.h"
+#include "core/failpoint.h"
 #include "core/netlink/link.h"
 #include "plugins/bridge/bridge.h"
 #include "plugins/bridge/config.h"
@@ -25,11 +26,13 @@ Result<> cmd_del(const cni::Request& req) {
     } else if (auto gone = netlink::delete_link(*host, veth); !gone) {
       errors.push_back(gone.error());
     }
+    failpoint("bridge.del.veth_deleted");
   };
   if (auto r = firewall_remove(
           req.name, attachment_tag(req.name, req.env.container_id, req.env.ifname), delete_veth);
       !r)
     errors.push_back(r.error());
+  failpoint("bridge.del.firewall_removed");
 
   if (!cfg.ipam_type.empty())
     if (auto r = cni::delegate_run(req, cfg.ipam_type, "DEL"); !r) errors.push_back(r.error());

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/cni/delegate.h"
+#include "core/failpoint.h"
 #include "core/netlink/link.h"
 #include "plugins/bridge/bridge.h"
 #include "plugins/bridge/config.h"
@@ -42,6 +43,7 @@ Result<size_t> gc_veths(const Config& cfg, const std::set<std::string>& keep) {
   for (const auto& p : ports) {
     if (p.kind != "veth" || p.name.size() != 12 || p.name.rfind("veth", 0) != 0 || keep.count(p.name)) continue;
     if (BERTH_TRY(netlink::delete_link(host, p.name))) ++n;
+    failpoint("bridge.gc.veth_deleted");
   }
   return n;
 }
@@ -60,6 +62,7 @@ Result<> cmd_gc(const cni::Request& req) {
   if (auto n = gc_veths(cfg, keep_veths); !n) errors.push_back(n.error());
   else if (*n) spdlog::info("GC {}: deleted {} stale veths", req.name, *n);
   if (auto n = firewall_gc(req.name, keep_tags); !n) errors.push_back(n.error());
+  failpoint("bridge.gc.firewall_collected");
   if (!cfg.ipam_type.empty())
     if (auto r = cni::delegate_run(req, cfg.ipam_type, "GC"); !r) errors.push_back(r.error());
   return join_errors(errors, "garbage-collect network `" + req.name + "`");

@@ -214,3 +214,46 @@ TEST_CASE("ipam disk store: index and lease names round-trip") {
   CHECK_FALSE(parse_lease_content(""));
   CHECK(lease_content(Attachment{"abc", "eth0"}) == "abc\r\neth0");
 }
+
+TEST_CASE("ipam disk store: what a killed writer leaves is finished by DEL or swept by GC") {
+  TempDir t;
+  auto s = open_store(t.path);
+  REQUIRE(s->lock());
+  const std::string dir = t.path + "/net";
+  // Killed between the index write and the lease claim: the index names an address
+  // nobody holds. DEL (release) drops the entry; the address was never taken.
+  spit(dir + "/attachments/c1@eth0", "10.0.0.5\n");
+  spit(dir + "/attachments/.c1@eth0.tmp", "10.0.0.5\n10.0.0.6\n");  // killed mid-rewrite
+  CHECK_FALSE(s->holder(ip("10.0.0.5")).value());
+  CHECK(s->release(Attachment{"c1", "eth0"}).value() == 0);
+  CHECK_FALSE(exists(dir + "/attachments/c1@eth0"));
+  CHECK_FALSE(exists(dir + "/attachments/.c1@eth0.tmp"));
+  CHECK(s->reserve(Attachment{"c2", "eth0"}, ip("10.0.0.5"), 0).value());
+
+  // Debris nobody's DEL will come for: temporary files, and an empty lease file (a power
+  // loss; claims are atomic otherwise). GC sweeps them and the address is free again.
+  spit(dir + "/.last_reserved_ip.0.tmp", "10.0.0.");
+  spit(dir + "/attachments/.c3@eth0.tmp", "10.0.0.8\n");
+  spit(dir + "/10.0.0.7", "");
+  CHECK(s->holder(ip("10.0.0.7")).value() == Attachment{});  // blocks the address until then
+  CHECK(s->attachments().value() == std::vector<Attachment>{{"c2", "eth0"}});
+  CHECK_FALSE(exists(dir + "/.last_reserved_ip.0.tmp"));
+  CHECK_FALSE(exists(dir + "/attachments/.c3@eth0.tmp"));
+  CHECK_FALSE(exists(dir + "/10.0.0.7"));
+  CHECK(s->reserve(Attachment{"c3", "eth0"}, ip("10.0.0.7"), 0).value());
+  CHECK(slurp(dir + "/10.0.0.7") == "c3\r\neth0");
+  s->unlock();
+}
+
+TEST_CASE("ipam disk store: a refused claim leaves the claimant's index as it was") {
+  TempDir t;
+  auto s = open_store(t.path);
+  REQUIRE(s->lock());
+  REQUIRE(s->reserve(Attachment{"c1", "eth0"}, ip("10.0.0.2"), 0).value());
+  CHECK_FALSE(s->reserve(Attachment{"c2", "eth0"}, ip("10.0.0.2"), 0).value());
+  CHECK_FALSE(exists(t.path + "/net/attachments/c2@eth0"));
+  REQUIRE(s->reserve(Attachment{"c2", "eth0"}, ip("10.0.0.3"), 0).value());
+  CHECK_FALSE(s->reserve(Attachment{"c2", "eth0"}, ip("10.0.0.2"), 0).value());
+  CHECK(slurp(t.path + "/net/attachments/c2@eth0") == "10.0.0.3\n");
+  s->unlock();
+}

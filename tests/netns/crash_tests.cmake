@@ -1,0 +1,1 @@
+list(APPEND BERTH_NETNS_SOURCES crash_test.cpp)
