@@ -11,7 +11,7 @@ void add_network_connect_commands(CLI::App& network, Context& ctx) {
   static ConnectRequest req;
   static std::string ref;
   auto* connect =
-      network.add_subcommand("connect", "Attach a running container to one more network");
+      network.add_subcommand("connect", "Attach a container to one more network (now if it runs, and at every start)");
   connect->add_option("NETWORK", req.network, "Network name")->required();
   connect->add_option("CONTAINER", ref, "Name or ID")->required();
   connect->add_option("--alias", req.aliases, "Another name on this network")
@@ -26,7 +26,7 @@ void add_network_connect_commands(CLI::App& network, Context& ctx) {
   static std::string dis_net, dis_ref;
   static bool force = false;
   auto* disconnect =
-      network.add_subcommand("disconnect", "Detach a running container from a network");
+      network.add_subcommand("disconnect", "Detach a container from a network");
   disconnect->add_option("NETWORK", dis_net, "Network name")->required();
   disconnect->add_option("CONTAINER", dis_ref, "Name or ID")->required();
   disconnect->add_flag("-f,--force", force, "Accepted for Docker compatibility");

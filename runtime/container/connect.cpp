@@ -5,6 +5,7 @@
 #include "runtime/container/etc_files.h"
 #include "runtime/container/launch.h"
 #include "runtime/container/lifecycle.h"
+#include "runtime/container/parse.h"
 #include "runtime/container/peers.h"
 
 namespace berth::runtime {
@@ -18,15 +19,23 @@ void refresh_hosts(Runtime& rt, const Container& c, const std::vector<std::strin
   refresh_peer_hosts(rt, networks);
 }
 
-Result<Container> load_running(Runtime& rt, const std::string& id) {
+// Running (or paused) with a network namespace of its own: networks change now.
+bool attached_now(const Container& c) {
+  return (c.state.status == Status::kRunning || c.state.status == Status::kPaused) &&
+         !c.state.netns.empty();
+}
+
+Result<Container> load_connectable(Runtime& rt, const std::string& id) {
   auto c = BERTH_TRY(rt.store.load(id));
   BERTH_TRY(reconcile_locked(rt, c));
-  if (c.state.status != Status::kRunning)
-    return fail(Code::kInvalidConfig, "container `" + c.name + "` is not running");
-  if (c.state.netns.empty())
+  const std::string& mode = c.config.network;
+  if (mode == "host" || mode.starts_with("container:"))
     return fail(Code::kInvalidConfig,
                 "container `" + c.name + "` has no network namespace of its own",
-                "its network mode is `" + c.config.network + "`");
+                "its network mode is `" + mode + "`");
+  if (is_active(c.state.status) && !attached_now(c))
+    return fail(Code::kInvalidConfig, "container `" + c.name + "` is restarting",
+                "try again once it runs");
   return c;
 }
 
@@ -39,48 +48,68 @@ std::string next_ifname(const std::vector<std::string>& used) {
   }
 }
 
-Result<> connect_container(Runtime& rt, const std::string& id, const ConnectRequest& req) {
-  auto lock = BERTH_TRY(rt.store.lock(id));
-  auto c = BERTH_TRY(load_running(rt, id));
+Result<NetAttachment> attach_connected(Runtime& rt, Container& c, const ConnectedNetwork& n) {
   std::vector<std::string> used;
-  for (const auto& a : c.state.networks) {
-    if (a.network == req.network)
-      return fail(Code::kInvalidConfig,
-                  "container `" + c.name + "` is already on network `" + req.network + "`");
-    used.push_back(a.ifname);
-  }
+  for (const auto& a : c.state.networks) used.push_back(a.ifname);
   net::AttachOptions opts;
   opts.ifname = next_ifname(used);
-  if (!req.ip.empty()) {
-    opts.ip = IpAddr::parse(req.ip);
-    if (!opts.ip)
-      return fail(Code::kInvalidConfig, "invalid --ip `" + req.ip + "`: not an IP address");
-  }
+  if (!n.ip.empty()) opts.ip = IpAddr::parse(n.ip);
   opts.container_name = c.name;
-  if (req.network != net::kDefaultNetwork) {
-    opts.aliases = req.aliases;
+  if (n.network != net::kDefaultNetwork) {
+    opts.aliases = n.aliases;
     opts.aliases.insert(opts.aliases.begin(), c.name);
   }
-  auto att = rt.networks().attach(c.id, c.state.netns, req.network, opts);
-  if (!att) return std::unexpected(att.error().wrap("attach to network `" + req.network + "`"));
+  auto att = rt.networks().attach(c.id, c.state.netns, n.network, opts);
+  if (!att) return std::unexpected(att.error().wrap("attach to network `" + n.network + "`"));
   c.state.networks.push_back(attachment_record(*att, opts.aliases));
+  return c.state.networks.back();
+}
+
+Result<> connect_container(Runtime& rt, const std::string& id, const ConnectRequest& req) {
+  for (const auto& a : req.aliases) BERTH_TRY(validate_alias(a));
+  if (!req.ip.empty() && !IpAddr::parse(req.ip))
+    return fail(Code::kInvalidConfig, "invalid --ip `" + req.ip + "`: not an IP address");
+  auto lock = BERTH_TRY(rt.store.lock(id));
+  auto c = BERTH_TRY(load_connectable(rt, id));
+  const std::string network = BERTH_TRY(rt.networks().inspect(req.network)).name;
+  bool already = network == c.config.network ||
+                 (network == net::kDefaultNetwork && c.config.network == "bridge");
+  for (const auto& n : c.connected) already |= n.network == network;
+  for (const auto& a : c.state.networks) already |= a.network == network;
+  if (already)
+    return fail(Code::kInvalidConfig,
+                "container `" + c.name + "` is already on network `" + network + "`");
+  ConnectedNetwork n{network, req.aliases, req.ip};
+  if (attached_now(c)) BERTH_TRY(attach_connected(rt, c, n));
+  c.connected.push_back(std::move(n));
   BERTH_TRY(rt.store.save(c));
-  refresh_hosts(rt, c, {req.network});
+  if (attached_now(c)) refresh_hosts(rt, c, {network});
   return {};
 }
 
 Result<> disconnect_container(Runtime& rt, const std::string& id, const std::string& network) {
   auto lock = BERTH_TRY(rt.store.lock(id));
-  auto c = BERTH_TRY(load_running(rt, id));
-  auto it = std::find_if(c.state.networks.begin(), c.state.networks.end(),
-                         [&](const NetAttachment& a) { return a.network == network; });
-  if (it == c.state.networks.end())
+  auto c = BERTH_TRY(load_connectable(rt, id));
+  auto was_connected = std::find_if(c.connected.begin(), c.connected.end(),
+                                    [&](const ConnectedNetwork& n) { return n.network == network; });
+  auto live = std::find_if(c.state.networks.begin(), c.state.networks.end(),
+                           [&](const NetAttachment& a) { return a.network == network; });
+  if (attached_now(c) && live != c.state.networks.end()) {
+    BERTH_TRY(rt.networks().detach(c.id, c.state.netns, live->network, live->ifname));
+    c.state.networks.erase(live);
+  } else if (was_connected == c.connected.end()) {
+    bool own = network == c.config.network ||
+               (network == net::kDefaultNetwork && c.config.network == "bridge");
+    if (own)
+      return fail(Code::kInvalidConfig,
+                  "container `" + c.name + "` is not running; it was created on network `" +
+                      network + "`, which berth detaches only from a running container");
     return fail(Code::kInvalidConfig,
                 "container `" + c.name + "` is not on network `" + network + "`");
-  BERTH_TRY(rt.networks().detach(c.id, c.state.netns, it->network, it->ifname));
-  c.state.networks.erase(it);
+  }
+  if (was_connected != c.connected.end()) c.connected.erase(was_connected);
   BERTH_TRY(rt.store.save(c));
-  refresh_hosts(rt, c, {network});
+  if (attached_now(c)) refresh_hosts(rt, c, {network});
   return {};
 }
 

@@ -48,6 +48,13 @@ nlohmann::json network_settings(const Container& c) {
                        {"InterfaceName", a.ifname}};
     if (primary.is_null()) primary = nets[a.network];
   }
+  // Networks joined with `network connect` show while stopped too, without addresses
+  // (as Docker lists a stopped container's networks).
+  for (const auto& n : c.connected)
+    if (!nets.contains(n.network))
+      nets[n.network] = {{"IPAddress", ""},        {"IPPrefixLen", 0},       {"Gateway", ""},
+                         {"GlobalIPv6Address", ""}, {"GlobalIPv6PrefixLen", 0}, {"IPv6Gateway", ""},
+                         {"MacAddress", ""},        {"Aliases", n.aliases},   {"InterfaceName", ""}};
   nlohmann::json j = {{"SandboxKey", c.state.netns}, {"Ports", ports}, {"Networks", nets}};
   // Docker's top-level fields describe the default bridge (or the first network).
   for (const char* k : {"IPAddress", "IPPrefixLen", "Gateway", "MacAddress"})

@@ -8,6 +8,7 @@
 
 #include "core/scope_exit.h"
 #include "runtime/container/clock.h"
+#include "runtime/container/connect.h"
 #include "runtime/container/etc_files.h"
 #include "runtime/container/id.h"
 #include "runtime/container/netns_file.h"
@@ -21,13 +22,35 @@ bool uses_plugins(const std::string& mode) {
   return mode != "host" && mode != "none" && !mode.starts_with("container:");
 }
 
+// mkdir -p; each directory made here gets exactly `mode` (the umask does not apply).
 Result<> mkdir_p(const std::string& path, mode_t mode) {
   for (size_t pos = 1; pos != std::string::npos;) {
     pos = path.find('/', pos + 1);
     std::string cur = path.substr(0, pos);
-    if (::mkdir(cur.c_str(), mode) != 0 && errno != EEXIST)
+    if (::mkdir(cur.c_str(), mode) == 0) {
+      if (::chmod(cur.c_str(), mode) != 0)
+        return fail_errno(Code::kIo, "set the mode of `" + cur + "`", errno);
+    } else if (errno != EEXIST) {
       return fail_errno(Code::kIo, "create directory `" + cur + "`", errno);
+    }
   }
+  return {};
+}
+
+// A directory of the container's own (upper/, work/, merged/): made with `mode`, and
+// refused when something other than a real directory is there already (a symlink would
+// send the overlay's writes elsewhere).
+Result<> container_subdir(const std::string& path, mode_t mode) {
+  if (::mkdir(path.c_str(), mode) == 0) {
+    if (::chmod(path.c_str(), mode) != 0)
+      return fail_errno(Code::kIo, "set the mode of `" + path + "`", errno);
+    return {};
+  }
+  if (errno != EEXIST) return fail_errno(Code::kIo, "create directory `" + path + "`", errno);
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return fail_errno(Code::kIo, "stat `" + path + "`", errno);
+  if (!S_ISDIR(st.st_mode))
+    return fail(Code::kIo, "refusing to use `" + path + "`", "it is not a directory (a symlink?)");
   return {};
 }
 
@@ -81,10 +104,22 @@ Result<std::vector<BindMount>> binds_for(Runtime& rt, const Container& c, const 
                                   {files.resolv_conf, "/etc/resolv.conf", false}};
   for (const auto& v : c.config.volumes) {
     std::string source = v.source;
-    if (source[0] != '/') source = rt.store.root() + "/volumes/" + source + "/_data";
     struct stat st {};
-    // As Docker: a missing host path becomes a new directory.
-    if (::stat(source.c_str(), &st) != 0) BERTH_TRY(mkdir_p(source, 0755));
+    if (source[0] != '/') {
+      // A named volume (parse_volume allowed only [A-Za-z0-9][A-Za-z0-9_.-]*, so no
+      // "..": it stays below volumes/). volumes/ and volumes/<name> are berth's (0700);
+      // _data is 0755, as Docker's: it becomes the volume's root inside the container,
+      // where processes of any user must be able to enter it.
+      std::string vol = rt.store.root() + "/volumes/" + source;
+      source = vol + "/_data";
+      if (::lstat(source.c_str(), &st) != 0) {
+        BERTH_TRY(mkdir_p(vol, 0700));
+        BERTH_TRY(mkdir_p(source, 0755));
+      }
+    } else if (::stat(source.c_str(), &st) != 0) {
+      // As Docker: a missing host path becomes a new directory.
+      BERTH_TRY(mkdir_p(source, 0755));
+    }
     binds.push_back({source, v.target, v.read_only});
   }
   return binds;
@@ -124,7 +159,12 @@ Result<Launched> launch(Runtime& rt, Container& c, const LaunchIo& io) {
   struct stat st {};
   if (::stat((c.image_dir + "/rootfs").c_str(), &st) != 0)
     return fail(Code::kUnknownContainer, "the image `" + cfg.image + "` of this container is gone");
-  for (const char* sub : {"/upper", "/work", "/merged"}) BERTH_TRY(mkdir_p(dir + sub, 0755));
+  // upper/ is 0755: the overlay's root directory takes its mode, and that is the
+  // container's `/`, which every user inside must be able to enter. work/ and merged/
+  // are the kernel's and a mount point: 0700, as Docker's overlay2 makes them.
+  BERTH_TRY(container_subdir(dir + "/upper", 0755));
+  BERTH_TRY(container_subdir(dir + "/work", 0700));
+  BERTH_TRY(container_subdir(dir + "/merged", 0700));
 
   std::string netns_path = BERTH_TRY(netns_for(rt, c));
   ScopeExit undo_net([&] { (void)teardown(rt, c); });
@@ -151,6 +191,9 @@ Result<Launched> launch(Runtime& rt, Container& c, const LaunchIo& io) {
     if (!att) return std::unexpected(att.error().wrap("attach to network `" + network + "`"));
     c.state.networks.push_back(attachment_record(*att, opts.aliases));
   }
+  // Networks joined with `network connect` come back at every start.
+  if (!netns_path.empty())
+    for (const auto& n : c.connected) BERTH_TRY(attach_connected(rt, c, n));
 
   const std::string hostname = container_hostname(c);
   // Peers already running on our user-defined networks are in /etc/hosts from the start.

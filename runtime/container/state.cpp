@@ -89,9 +89,19 @@ void from_json(const nlohmann::json& j, State& s) {
   get_opt(j, "Networks", s.networks);
 }
 
+void to_json(nlohmann::json& j, const ConnectedNetwork& n) {
+  j = {{"Network", n.network}, {"Aliases", n.aliases}, {"IPAddress", n.ip}};
+}
+
+void from_json(const nlohmann::json& j, ConnectedNetwork& n) {
+  get_opt(j, "Network", n.network);
+  get_opt(j, "Aliases", n.aliases);
+  get_opt(j, "IPAddress", n.ip);
+}
+
 void to_json(nlohmann::json& j, const Container& c) {
   j = {{"Id", c.id},         {"Name", c.name},  {"Created", c.created}, {"ImageDir", c.image_dir},
-       {"Config", c.config}, {"State", c.state}};
+       {"Config", c.config}, {"ConnectedNetworks", c.connected}, {"State", c.state}};
 }
 
 void from_json(const nlohmann::json& j, Container& c) {
@@ -100,6 +110,7 @@ void from_json(const nlohmann::json& j, Container& c) {
   get_opt(j, "Created", c.created);
   get_opt(j, "ImageDir", c.image_dir);
   get_opt(j, "Config", c.config);
+  get_opt(j, "ConnectedNetworks", c.connected);
   get_opt(j, "State", c.state);
 }
 

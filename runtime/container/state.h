@@ -33,6 +33,15 @@ struct NetAttachment {
   friend bool operator==(const NetAttachment&, const NetAttachment&) = default;
 };
 
+// A network joined with `network connect`: kept across stops and restarts and attached
+// again at every start, after the container's own network (as eth1, eth2, ...).
+struct ConnectedNetwork {
+  std::string network;
+  std::vector<std::string> aliases;  // --alias; the container's name is added at attach
+  std::string ip;                    // --ip; "" lets IPAM choose
+  friend bool operator==(const ConnectedNetwork&, const ConnectedNetwork&) = default;
+};
+
 struct State {
   Status status = Status::kCreated;
   int pid = 0;             // container init, host pid; 0: none
@@ -57,6 +66,7 @@ struct Container {
   std::string created;    // RFC 3339
   std::string image_dir;  // the image's directory when created (its rootfs is the lower layer)
   ContainerConfig config;
+  std::vector<ConnectedNetwork> connected;  // changed by network connect/disconnect only
   State state;
   friend bool operator==(const Container&, const Container&) = default;
 };
@@ -66,6 +76,8 @@ bool is_active(Status s);
 
 void to_json(nlohmann::json& j, const NetAttachment& a);
 void from_json(const nlohmann::json& j, NetAttachment& a);
+void to_json(nlohmann::json& j, const ConnectedNetwork& n);
+void from_json(const nlohmann::json& j, ConnectedNetwork& n);
 void to_json(nlohmann::json& j, const State& s);
 void from_json(const nlohmann::json& j, State& s);
 void to_json(nlohmann::json& j, const Container& c);

@@ -191,3 +191,61 @@ TEST_CASE("network connect adds eth1 and disconnect takes it away", "[runtime][n
   CHECK(berth("network rm second").rc == 0);
   CHECK(veth_links().empty());
 }
+
+TEST_CASE("network connect on a stopped container lasts across stop, start and restarts",
+          "[runtime][net]") {
+  Berth berth;
+  berth.ok("network create second");
+  berth.ok("create --name later busybox sleep 1000");
+  berth.ok("network connect --alias l2 second later");
+  auto nets = berth.inspect("later")["NetworkSettings"]["Networks"];
+  REQUIRE(nets.contains("second"));
+  CHECK(nets["second"]["IPAddress"] == "");
+  CHECK(berth("network connect second later").rc == 1);  // already on it
+
+  berth.ok("start later");
+  CHECK(berth.ok("exec later ip -o -4 addr show eth1").find("inet ") != std::string::npos);
+  std::string ip2 = berth.inspect("later")["NetworkSettings"]["Networks"]["second"]["IPAddress"];
+  CHECK_FALSE(ip2.empty());
+  berth.ok("stop -t 1 later");
+  CHECK(veth_links().empty());  // both attachments went with the stop
+  berth.ok("start later");
+  CHECK(berth.ok("exec later ip -o -4 addr show eth1").find("inet ") != std::string::npos);
+  CHECK(berth.ok("exec later cat /etc/hosts").find("l2") != std::string::npos);
+
+  // A restart policy's restart brings it back too.
+  berth.ok("run -d --name bounce --restart always busybox sh -c 'sleep 1; exit 3'");
+  berth.ok("network connect second bounce");
+  int restarts = 0;
+  for (int i = 0; i < 100 && restarts < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    restarts = berth.inspect("bounce")["RestartCount"].get<int>();
+  }
+  REQUIRE(restarts >= 1);
+  std::string eth1;
+  for (int i = 0; i < 50 && eth1.find("inet ") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    eth1 = berth("exec bounce ip -o -4 addr show eth1").out;
+  }
+  CHECK(eth1.find("inet ") != std::string::npos);
+  berth.ok("rm -f bounce");
+
+  // Disconnected while stopped: the next start has eth0 only.
+  berth.ok("stop -t 1 later");
+  berth.ok("network disconnect second later");
+  CHECK_FALSE(berth.inspect("later")["NetworkSettings"]["Networks"].contains("second"));
+  CHECK(berth("network disconnect second later").rc == 1);
+  berth.ok("start later");
+  CHECK(berth("exec later ip -o link show eth1").rc != 0);
+
+  auto missing = berth("network connect nosuchnet later");
+  CHECK(missing.rc == 1);
+  CHECK(missing.err.find("nosuchnet") != std::string::npos);
+  berth.ok("create --name hosty --net host busybox true");
+  auto host = berth("network connect second hosty");
+  CHECK(host.rc == 1);
+  CHECK(host.err.find("no network namespace of its own") != std::string::npos);
+  berth.ok("rm -f later hosty");
+  CHECK(berth("network rm second").rc == 0);
+  CHECK(veth_links().empty());
+}
