@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "runtime/commands/context.h"
+#include "runtime/container/parse.h"
 #include "runtime/network/commands.h"
 
 using namespace berth::runtime;
@@ -17,7 +18,11 @@ int main(int argc, char** argv) {
   app.fallthrough();
   cli::Context ctx;
   app.add_option("--root", ctx.root, "Where berth keeps containers and images")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check([](const std::string& root) {
+        auto ok = validate_root(root);
+        return ok ? std::string() : ok.error().what();
+      });
   app.add_option("--log-level", ctx.log_level, "trace, debug, info, warn (default), error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
   app.set_version_flag("--version", std::string("berth ") + BERTH_VERSION);

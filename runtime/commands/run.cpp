@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "runtime/commands/context.h"
+#include "runtime/container/id.h"
 #include "runtime/container/lifecycle.h"
 #include "runtime/container/parse.h"
 #include "runtime/process/child_report.h"
@@ -69,6 +70,13 @@ Result<CreateRequest> to_request(const RunOptions& o, std::vector<std::string> r
     return fail(Code::kInvalidConfig, "an image is required",
                 "usage: berth run [OPTIONS] IMAGE [COMMAND] [ARG...]");
   CreateRequest req;
+  if (!o.name.empty()) {
+    // Checked before anything is made (create_container checks it again, under its lock).
+    std::string n = o.name[0] == '/' ? o.name.substr(1) : o.name;
+    if (!valid_name(n))
+      return fail(Code::kInvalidConfig, "invalid container name `" + n.substr(0, 80) + "`",
+                  "only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed, at least two characters");
+  }
   req.name = o.name;
   req.publish_all = o.publish_all;
   ContainerConfig& c = req.config;
@@ -80,6 +88,7 @@ Result<CreateRequest> to_request(const RunOptions& o, std::vector<std::string> r
     if (!v.empty()) c.env.push_back(v);
   }
   c.workdir = o.workdir;
+  if (!o.hostname.empty()) BERTH_TRY(validate_hostname(o.hostname));
   c.hostname = o.hostname;
   c.network = o.network;
   for (const auto& p : o.publish) {
@@ -87,6 +96,7 @@ Result<CreateRequest> to_request(const RunOptions& o, std::vector<std::string> r
     c.ports.insert(c.ports.end(), ports.begin(), ports.end());
   }
   for (const auto& e : o.expose) BERTH_TRY(parse_expose(e, c.exposed));
+  for (const auto& a : o.aliases) BERTH_TRY(validate_alias(a));
   c.aliases = o.aliases;
   if (!o.ip.empty() && !IpAddr::parse(o.ip))
     return fail(Code::kInvalidConfig, "invalid --ip `" + o.ip + "`: not an IP address");

@@ -9,12 +9,38 @@
 #include <cmath>
 #include <unordered_set>
 
+#include "core/cni/names.h"
+
 namespace berth::runtime {
 namespace {
 
 std::unexpected<Error> bad(std::string_view what, std::string_view value, std::string why) {
   return fail(Code::kInvalidConfig,
               "invalid " + std::string(what) + " `" + std::string(value) + "`: " + why);
+}
+
+bool name_char(char c) {
+  return isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+}
+
+// [A-Za-z0-9][A-Za-z0-9_.-]*, 1 to `max` bytes: no '/', no "." or "..", no control bytes.
+bool name_shaped(std::string_view s, size_t max) {
+  if (s.empty() || s.size() > max || !isalnum(static_cast<unsigned char>(s[0]))) return false;
+  return std::all_of(s.begin(), s.end(), name_char);
+}
+
+// The value as it may be shown in a message: control bytes escaped, at most 80 bytes.
+std::string shown(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s.substr(0, 80)) {
+    if (c < 0x20 || c == 0x7f) {
+      static const char* digits = "0123456789abcdef";
+      out += std::string("\\x") + digits[c >> 4] + digits[c & 15];
+    } else {
+      out += char(c);
+    }
+  }
+  return s.size() > 80 ? out + "..." : out;
 }
 
 bool parse_uint(std::string_view s, uint64_t& out) {
@@ -106,11 +132,16 @@ Result<Volume> parse_volume(std::string_view text) {
     return bad("volume", text, "the container path must be absolute");
   if (v.target == "/") return bad("volume", text, "cannot mount over the container's /");
   if (v.source[0] != '/') {
-    // A named volume: the same characters Docker accepts in names.
-    for (char c : v.source)
-      if (!isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-')
-        return bad("volume", text, "a host path must be absolute; a volume name is [a-zA-Z0-9_.-]");
+    // A named volume: Docker's rule for names, which starts with a letter or digit, so
+    // "." and ".." (which would leave <root>/volumes/) are no names.
+    if (!name_shaped(v.source, 255))
+      return bad("volume", shown(text),
+                 "a host path must be absolute; a volume name is [a-zA-Z0-9][a-zA-Z0-9_.-]*");
   }
+  for (std::string_view p : {std::string_view(v.source), std::string_view(v.target)})
+    for (char c : p)
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+        return bad("volume", shown(text), "paths must not contain control characters");
   for (std::string_view p : {std::string_view(v.source), std::string_view(v.target)})
     if (p.find(',') != std::string_view::npos)
       return bad("volume", text, "paths must not contain ','");
@@ -167,6 +198,28 @@ Result<> parse_expose(std::string_view text, std::vector<std::string>& out) {
     if (seen.insert(s).second) out.push_back(std::move(s));
   }
   return {};
+}
+
+Result<> validate_hostname(std::string_view name) {
+  if (name_shaped(name, 64)) return {};
+  return bad("hostname", shown(name),
+             "a host name is up to 64 of [a-zA-Z0-9_.-], starting with a letter or digit");
+}
+
+Result<> validate_root(const std::string& root) {
+  if (root.empty()) return fail(Code::kInvalidConfig, "invalid --root", "it is empty");
+  // A relative root is checked as if below '/': the working directory is the user's.
+  BERTH_TRY(cni::validate_dir_path(root[0] == '/' ? root : "/" + root, "--root"));
+  if (root.find_first_of(",:") != std::string::npos)
+    return fail(Code::kInvalidConfig, "invalid --root",
+                "`" + shown(root) + "` contains ',' or ':', which overlayfs cannot take");
+  return {};
+}
+
+Result<> validate_alias(std::string_view alias) {
+  if (name_shaped(alias, 255)) return {};
+  return bad("network alias", shown(alias),
+             "an alias is up to 255 of [a-zA-Z0-9_.-], starting with a letter or digit");
 }
 
 }  // namespace berth::runtime

@@ -17,7 +17,8 @@ namespace berth::runtime {
 [[nodiscard]] Result<int64_t> parse_cpus(std::string_view text);
 // --restart: no | always | unless-stopped | on-failure[:N].
 [[nodiscard]] Result<RestartPolicy> parse_restart(std::string_view text);
-// -v: HOST:CTR[:ro|:rw] with an absolute HOST path, or NAME:CTR[...] for a named volume.
+// -v: HOST:CTR[:ro|:rw] with an absolute HOST path, or NAME:CTR[...] for a named volume
+// (NAME: [A-Za-z0-9][A-Za-z0-9_.-]*, at most 255 bytes; it becomes a directory name).
 [[nodiscard]] Result<Volume> parse_volume(std::string_view text);
 // -e: "K=V", or "K" alone which takes K from `host_value` (nullptr: the variable is dropped,
 // reported as an empty optional string "").
@@ -26,5 +27,15 @@ namespace berth::runtime {
 [[nodiscard]] Result<int> parse_signal(std::string_view text);
 // --expose: "80", "80/udp", "8000-8002/tcp" -> "80/tcp"... appended to `out`.
 [[nodiscard]] Result<> parse_expose(std::string_view text, std::vector<std::string>& out);
+// -h/--hostname: [A-Za-z0-9][A-Za-z0-9_.-]*, at most 64 bytes (the kernel's limit). It
+// is written into /etc/hosts files, so no white space or control bytes.
+[[nodiscard]] Result<> validate_hostname(std::string_view name);
+// --network-alias, network connect --alias: [A-Za-z0-9][A-Za-z0-9_.-]*, at most 255
+// bytes. Aliases are written into other containers' /etc/hosts: a newline in one must
+// never add a line there.
+[[nodiscard]] Result<> validate_alias(std::string_view alias);
+// --root: absolute or relative to the working directory; no "." or ".." parts, control
+// bytes, ',' or ':' (overlayfs options are built from it), at most 1024 bytes. Code 7.
+[[nodiscard]] Result<> validate_root(const std::string& root);
 
 }  // namespace berth::runtime

@@ -40,6 +40,8 @@ Result<NetworkInfo> create_locked(const Paths& paths, const CreateOptions& opts,
   spec.icc = opts.icc;
   spec.ipam_data_dir = paths.ipam_data_dir;
   auto conf = make_conflist(spec);
+  // 0755 and 0644: a CNI config directory, like /etc/cni/net.d, that other CNI tools
+  // (cnitool, podman, containerd) are pointed at and read; conflists hold no secrets.
   BERTH_TRY(make_dirs(paths.config_dir, 0755));
   BERTH_TRY(write_file_atomic(conflist_path(paths, opts.name), conf.dump(2) + "\n", 0644));
   return info_from_conflist(conf);
@@ -80,6 +82,7 @@ Result<NetworkInfo> Networks::ensure_default() {
 }
 
 Result<NetworkInfo> Networks::create(const CreateOptions& opts) {
+  BERTH_TRY(cni::validate_network_name(opts.name));  // before anything is made, the lock too
   for (const char* reserved : kReservedNames)
     if (opts.name == reserved)
       return fail(Code::kInvalidConfig, "network name `" + opts.name + "` is reserved",
