@@ -4,10 +4,6 @@
 // under /run/netns and /proc/1/ns/net may all be the same namespace.
 #include "plugins/host/host.h"
 
-#include <unistd.h>
-
-#include <cerrno>
-
 #include <spdlog/spdlog.h>
 
 #include "core/cni/args.h"
@@ -42,14 +38,16 @@ Result<Config> parse_config(const cni::Request& req) {
 // The reference namespace. PID 1's may be unreadable (EACCES when PID 1 lives in
 // another user namespace, e.g. the runtime itself runs in a container); the runtime
 // execs plugins in its host namespace (spec §1.1), so ours stands in then. A
-// configured `hostNetns` must open.
+// configured `hostNetns` must open. The path is opened once: no access() check before
+// the open, whose answer could differ from what the open then finds.
 Result<NetNs> open_host_netns(Config& cfg, bool configured) {
-  if (!configured && ::access(cfg.host_netns.c_str(), R_OK) != 0 && (errno == EACCES || errno == EPERM)) {
-    spdlog::debug("{} is not readable; the plugin's own namespace is the host's", cfg.host_netns);
-    cfg.host_netns = "/proc/self/ns/net (" + cfg.host_netns + " is not readable)";
-    return NetNs::current();
-  }
-  return NetNs::open(cfg.host_netns);
+  auto ns = NetNs::open(cfg.host_netns);
+  // Code 105 for the default path: it exists (else code 3) but may not be opened.
+  if (ns || configured || ns.error().code != Code::kNetns) return ns;
+  spdlog::debug("{} is not readable ({}); the plugin's own namespace is the host's",
+                cfg.host_netns, ns.error().what());
+  cfg.host_netns = "/proc/self/ns/net (" + cfg.host_netns + " is not readable)";
+  return NetNs::current();
 }
 
 // The host namespace when CNI_NETNS is it; code 105 naming both otherwise.

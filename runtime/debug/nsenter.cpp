@@ -1,11 +1,13 @@
 #include "runtime/debug/nsenter.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -170,7 +172,15 @@ Result<NsFds> open_namespaces(const NsTarget& t, unsigned which) {
     if (which & ~kNsNet)
       return fail(Code::kInvalidConfig, "a network namespace file has no other namespaces",
                   "--mount, --pid-ns, --uts, --ipc and --all need a container or --pid");
-    UniqueFd fd(::open(t.netns_path.c_str(), O_RDONLY | O_CLOEXEC));
+    // Resolved once, with O_PATH (which opens nothing: a FIFO cannot block it, a device's
+    // open never runs), checked, then opened for real through that descriptor.
+    UniqueFd probe(::open(t.netns_path.c_str(), O_PATH | O_CLOEXEC));
+    if (!probe.valid())
+      return std::unexpected(ns_error("open the network namespace", t.label, errno));
+    struct statfs sfs {};
+    if (::fstatfs(probe.get(), &sfs) != 0 || sfs.f_type != NSFS_MAGIC)
+      return fail(Code::kNetns, t.label + " is not a network namespace");
+    UniqueFd fd(::open(("/proc/self/fd/" + std::to_string(probe.get())).c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd.valid()) return std::unexpected(ns_error("open the network namespace", t.label, errno));
     int type = ::ioctl(fd.get(), NS_GET_NSTYPE);
     if (type != CLONE_NEWNET) return fail(Code::kNetns, t.label + " is not a network namespace");
