@@ -62,7 +62,7 @@ void add_logs_command(CLI::App& app, Context& ctx) {
     std::string id = ctx.resolve(o.ref);
     if (id.empty()) return;
     auto& rt = ctx.rt();
-    UniqueFd fd(::open(rt.store.log_path(id).c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd fd(::open(rt.store.log_path(id).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     std::string carry;
     std::deque<LogEntry> first;
     if (fd.valid())
@@ -75,7 +75,7 @@ void add_logs_command(CLI::App& app, Context& ctx) {
     while (o.follow) {
       auto c = load_reconciled(rt, id);
       bool running = c && is_active(c->state.status);
-      if (!fd.valid()) fd.reset(::open(rt.store.log_path(id).c_str(), O_RDONLY | O_CLOEXEC));
+      if (!fd.valid()) fd.reset(::open(rt.store.log_path(id).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
       if (fd.valid())
         for (const auto& line : read_lines(fd.get(), carry))
           if (auto e = parse_log_line(line)) print(*e, o.timestamps);

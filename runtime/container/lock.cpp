@@ -9,7 +9,12 @@
 namespace berth::runtime {
 
 Result<FileLock> FileLock::acquire(const std::string& path, int timeout_ms) {
-  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  return acquire_at(AT_FDCWD, path, path, timeout_ms);
+}
+
+Result<FileLock> FileLock::acquire_at(int dirfd, const std::string& name, const std::string& path,
+                                      int timeout_ms) {
+  UniqueFd fd(::openat(dirfd, name.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd.valid()) return fail_errno(Code::kIo, "open lock `" + path + "`", errno);
   // Polling with LOCK_NB keeps the wait bounded: a wedged holder becomes an error, not a hang.
   for (int waited = 0;; waited += 5) {
