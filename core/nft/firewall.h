@@ -48,7 +48,7 @@ using TagMatch = std::function<bool(std::string_view)>;
 class Firewall {
  public:
   // Opens the nftables socket in the calling thread's netns and the lock file at
-  // `lock_path` (e.g. /run/berth/nft.lock; parent created 0755, file 0600).
+  // `lock_path` (e.g. /run/berth/nft.lock; parent created 0700, file 0600).
   [[nodiscard]] static Result<Firewall> open(std::string lock_path);
 
   // Creates whatever of the table is missing, then adds one element per entry and set, all

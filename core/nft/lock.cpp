@@ -9,11 +9,12 @@
 namespace berth::nft {
 namespace {
 
-// mkdir -p for the directories above `path`.
+// mkdir -p for the directories above `path`, 0700: /run/berth holds berth's locks and
+// plugin state, which only root's berth processes use.
 int make_parents(const std::string& path) {
   for (size_t pos = path.find('/', 1); pos != std::string::npos; pos = path.find('/', pos + 1)) {
     std::string dir = path.substr(0, pos);
-    if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return -1;
+    if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return -1;
   }
   return 0;
 }

@@ -14,7 +14,7 @@ namespace berth::nft {
 
 class FileLock {
  public:
-  // Opens (creating) `path`, mode 0600, and its parent directory, mode 0755. No lock yet.
+  // Opens (creating) `path`, mode 0600, and its parent directory, mode 0700. No lock yet.
   [[nodiscard]] static Result<FileLock> open(std::string path);
 
   // Held while alive; released on destruction (or when the process dies). Must not

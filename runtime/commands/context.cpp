@@ -21,6 +21,10 @@ Runtime& Context::rt() {
     }
     while (r.size() > 1 && r.back() == '/') r.pop_back();
     rt_ = std::make_unique<Runtime>(r, [r] { return net::Networks(network_paths(r)); });
+    // <root> and its store first, 0700, before any part makes a directory inside it
+    // with a mode of its own (net.d/ is 0755). A failure here (no permission) is
+    // reported by the verb that needs the store.
+    (void)rt_->store.init();
   }
   return *rt_;
 }

@@ -135,7 +135,8 @@ Result<Container> create_container(Runtime& rt, CreateRequest req) {
   c.config = cfg;
   std::string dir = rt.store.dir(c.id);
   BERTH_TRY(check_overlay_path(dir));
-  if (::mkdir(dir.c_str(), 0710) != 0) return fail_errno(Code::kIo, "create `" + dir + "`", errno);
+  // 0700: the record, the log and the overlay's layers are berth's alone.
+  if (::mkdir(dir.c_str(), 0700) != 0) return fail_errno(Code::kIo, "create `" + dir + "`", errno);
   if (auto r = rt.store.save(c); !r) {
     (void)remove_tree(dir);
     return std::unexpected(r.error());

@@ -18,7 +18,8 @@ constexpr size_t kMaxLine = 16 * 1024;
 
 Result<LogWriter> LogWriter::open(const std::string& path) {
   LogWriter w;
-  w.fd_.reset(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
+  // 0600: a container's output may hold secrets; only berth (root) reads it back.
+  w.fd_.reset(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!w.fd_.valid()) return fail_errno(Code::kIo, "open log `" + path + "`", errno);
   return w;
 }

@@ -24,13 +24,29 @@ namespace {
 constexpr const char* kDefaultPath =
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+// images/ and each image's directory are berth's alone (0700): containers reach an
+// image's rootfs only as the overlay's lower layer, which the kernel opens as root.
 Result<> mkdir_p(const std::string& path) {
   for (size_t pos = 1; pos != std::string::npos;) {
     pos = path.find('/', pos + 1);
     std::string cur = path.substr(0, pos);
-    if (::mkdir(cur.c_str(), 0711) != 0 && errno != EEXIST)
+    if (::mkdir(cur.c_str(), 0700) != 0 && errno != EEXIST)
       return fail_errno(Code::kIo, "create directory `" + cur + "`", errno);
   }
+  return {};
+}
+
+// A small file made with exactly `mode`, never through a symlink.
+Result<> write_new_file(const std::string& path, const std::string& text, mode_t mode) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+  if (!fd.valid()) return fail_errno(Code::kIo, "create `" + path + "`", errno);
+  for (size_t off = 0; off < text.size();) {
+    ssize_t n = ::write(fd.get(), text.data() + off, text.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail_errno(Code::kIo, "write `" + path + "`", errno);
+    off += size_t(n);
+  }
+  if (::fchmod(fd.get(), mode) != 0) return fail_errno(Code::kIo, "chmod `" + path + "`", errno);
   return {};
 }
 
@@ -74,7 +90,9 @@ Result<Image> ImageStore::create(const ImageRef& ref, const std::string& source,
     return fail(Code::kInvalidConfig, "image `" + ref.str() + "` exists already",
                 "remove it first with `berth image rm " + ref.str() + "`");
   std::string tmp = dir_ + "/.tmp-" + new_id().substr(0, 16);
-  if (::mkdir(tmp.c_str(), 0711) != 0 || ::mkdir((tmp + "/rootfs").c_str(), 0755) != 0)
+  // rootfs/ is the image's `/` (0755, whatever the umask; an imported tree sets its own).
+  if (::mkdir(tmp.c_str(), 0700) != 0 || ::mkdir((tmp + "/rootfs").c_str(), 0755) != 0 ||
+      ::chmod((tmp + "/rootfs").c_str(), 0755) != 0)
     return fail_errno(Code::kIo, "create `" + tmp + "`", errno);
   auto cleanup = [&] { (void)remove_tree(tmp); };
   if (auto r = fill(tmp + "/rootfs"); !r) {
@@ -96,7 +114,10 @@ Result<Image> ImageStore::create(const ImageRef& ref, const std::string& source,
                         {"Env", config.env},
                         {"WorkingDir", config.workdir},
                         {"ExposedPorts", config.exposed}}}};
-  std::ofstream(tmp + "/image.json") << j.dump(2) << "\n";
+  if (auto r = write_new_file(tmp + "/image.json", j.dump(2) + "\n", 0644); !r) {
+    cleanup();
+    return std::unexpected(r.error());
+  }
   (void)remove_tree(final_dir);  // a half-made directory without image.json
   if (::rename(tmp.c_str(), final_dir.c_str()) != 0) {
     int err = errno;

@@ -12,7 +12,7 @@
 namespace berth::runtime::net {
 
 Result<std::optional<std::string>> read_file(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
   if (!fd.valid()) {
     if (errno == ENOENT) return std::optional<std::string>();
     return fail_errno(Code::kIo, "open `" + path + "`", errno);
@@ -60,9 +60,13 @@ Result<> make_dirs(const std::string& dir, mode_t mode) {
   for (size_t pos = 1; pos <= dir.size(); ++pos) {
     if (pos != dir.size() && dir[pos] != '/') continue;
     std::string part = dir.substr(0, pos);
-    bool last = pos == dir.size();
-    if (::mkdir(part.c_str(), last ? mode : 0755) != 0 && errno != EEXIST)
+    if (::mkdir(part.c_str(), mode) == 0) {
+      // mkdir applied the umask; a directory just made is ours to set exactly.
+      if (::chmod(part.c_str(), mode) != 0)
+        return fail_errno(Code::kIo, "set the mode of `" + part + "`", errno);
+    } else if (errno != EEXIST) {
       return fail_errno(Code::kIo, "create directory `" + part + "`", errno);
+    }
   }
   return {};
 }

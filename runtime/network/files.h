@@ -18,7 +18,8 @@ namespace berth::runtime::net {
 // never an empty file; it costs milliseconds on a disk, so hot paths may skip it. Code 5.
 [[nodiscard]] Result<> write_file_atomic(const std::string& path, const std::string& data,
                                          mode_t mode, bool durable = true);
-// Creates `dir` and its parents (mode 0755 for parents, `mode` for `dir` itself). Code 5.
+// Creates `dir` and its missing parents, all with `mode` (exactly: the umask does not
+// apply), so a private directory never sits below a world-readable new parent. Code 5.
 [[nodiscard]] Result<> make_dirs(const std::string& dir, mode_t mode);
 // Removes `path`; success when it does not exist. Code 5.
 [[nodiscard]] Result<> remove_file(const std::string& path);
