@@ -61,7 +61,9 @@ Result<Config> parse_config(const cni::Request& req) {
     if (!it->is_string()) return fail(Code::kInvalidConfig, "invalid network config", "`bridge` must be a string");
     cfg.bridge = it->get<std::string>();
     if (auto ok = cni::validate_ifname(cfg.bridge); !ok)
-      return fail(Code::kInvalidConfig, "invalid bridge name `" + cfg.bridge + "`", ok.error().msg);
+      // The validator's details quote the name with control bytes escaped: a NUL or a
+      // newline from the config never reaches a log line or the error as it is.
+      return fail(Code::kInvalidConfig, "invalid bridge name", ok.error().what());
   }
   cfg.is_gateway = BERTH_TRY(get_bool(c, "isGateway", false));
   cfg.is_default_gateway = BERTH_TRY(get_bool(c, "isDefaultGateway", false));

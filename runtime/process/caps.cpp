@@ -45,7 +45,10 @@ Result<> restrict_capabilities() {
   __user_cap_data_struct data[2]{};
   for (int i = 0; i < 2; ++i) {
     auto word = uint32_t(keep >> (32 * i));
-    data[i].effective = data[i].permitted = data[i].inheritable = word;
+    data[i].effective = data[i].permitted = word;
+    // Empty, as Docker's since CVE-2022-24769: an inheritable set would let a program
+    // with file-inheritable capabilities gain them even when run by a non-root user.
+    data[i].inheritable = 0;
   }
   if (::syscall(SYS_capset, &hdr, data) != 0)
     return fail_errno(Code::kInternal, "set capabilities", errno);

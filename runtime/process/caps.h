@@ -13,8 +13,8 @@ namespace berth::runtime {
 uint64_t default_capabilities();
 
 // In the process about to exec the container's command: drops every other capability from
-// the bounding set, sets permitted/effective/inheritable to the default set, clears the
-// ambient set, and sets no_new_privs so that no setuid binary or file capability can
+// the bounding set, sets permitted/effective to the default set, empties the inheritable
+// and ambient sets, and sets no_new_privs so that no setuid binary or file capability can
 // widen that again.
 [[nodiscard]] Result<> restrict_capabilities();
 
