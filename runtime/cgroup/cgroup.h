@@ -27,8 +27,9 @@ struct CgroupLayout {
 CgroupLayout detect_cgroup_layout();
 
 struct Usage {
-  int64_t memory = -1;        // bytes in use; -1: unknown
-  int64_t memory_limit = -1;  // bytes; -1: unlimited or unknown
+  int64_t memory = -1;                // bytes in use (page cache included); -1: unknown
+  int64_t memory_inactive_file = -1;  // of which inactive file cache (memory.stat); -1: unknown
+  int64_t memory_limit = -1;          // bytes; -1: unlimited or unknown
   int64_t pids = -1;
   int64_t cpu_ns = -1;  // CPU time used
 };

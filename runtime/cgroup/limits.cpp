@@ -84,6 +84,9 @@ Usage read_usage(const Cgroup& cg, bool v2) {
     u.memory = read_number(mem + (v2 ? "/memory.current" : "/memory.usage_in_bytes"));
     u.memory_limit = read_number(mem + (v2 ? "/memory.max" : "/memory.limit_in_bytes"));
     if (u.memory_limit >= (int64_t(1) << 62)) u.memory_limit = -1;  // v1's "unlimited"
+    // v1's total_ counts the hierarchy below too, which is what v2's plain key means.
+    u.memory_inactive_file =
+        read_key(mem + "/memory.stat", v2 ? "inactive_file" : "total_inactive_file");
   }
   if (!pids.empty()) u.pids = read_number(pids + "/pids.current");
   if (v2) {

@@ -8,4 +8,5 @@ list(APPEND BERTH_NETNS_SOURCES
   runtime_limits_test.cpp
   runtime_diagnose_test.cpp
   runtime_nsenter_test.cpp
+  runtime_stats_test.cpp
 )
