@@ -4,6 +4,7 @@
 
 #include "core/cni/args.h"
 #include "core/cni/names.h"
+#include "core/nft/element.h"
 
 namespace berth::bridge {
 namespace {
@@ -57,6 +58,13 @@ std::string attachment_tag(const std::string& network, const std::string& contai
 Result<Config> parse_config(const cni::Request& req) {
   const json& c = req.config;
   Config cfg;
+  // Every nftables element carries attachment_tag(): the name, a space and 16 hex digits,
+  // at most nft::kMaxTagLen bytes. A longer name would fail ADD half-way (after IPAM and
+  // the links, rolled back): refuse it before anything is done.
+  if (constexpr size_t kMax = nft::kMaxTagLen - 17; req.name.size() > kMax)
+    return fail(Code::kInvalidConfig, "network name is too long for berth-bridge",
+                std::to_string(req.name.size()) + " bytes; at most " + std::to_string(kMax) +
+                    " (it tags berth's nftables elements)");
   if (auto it = c.find("bridge"); it != c.end() && !it->is_null()) {
     if (!it->is_string()) return fail(Code::kInvalidConfig, "invalid network config", "`bridge` must be a string");
     cfg.bridge = it->get<std::string>();

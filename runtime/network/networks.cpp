@@ -15,6 +15,7 @@ namespace berth::runtime::net {
 namespace {
 
 constexpr const char* kReservedNames[] = {"bridge", "host", "none"};
+constexpr size_t kMaxNetworkName = 128;
 
 // Writes a new network's conflist. The caller holds the networks lock exclusively, so the
 // subnets seen here cannot be taken concurrently.
@@ -83,6 +84,13 @@ Result<NetworkInfo> Networks::ensure_default() {
 
 Result<NetworkInfo> Networks::create(const CreateOptions& opts) {
   BERTH_TRY(cni::validate_network_name(opts.name));  // before anything is made, the lock too
+  // The name ends up in file names and tags with limits of their own: the libcni cache
+  // entry <name>-<64-hex id>-<ifname> (255 bytes: at most 174), berth-bridge's nftables
+  // tags (183), the conflist <name>.conflist (246). 128 leaves room in all of them.
+  if (opts.name.size() > kMaxNetworkName)
+    return fail(Code::kInvalidConfig, "invalid network name: too long",
+                std::to_string(opts.name.size()) + " bytes; at most " +
+                    std::to_string(kMaxNetworkName));
   for (const char* reserved : kReservedNames)
     if (opts.name == reserved)
       return fail(Code::kInvalidConfig, "network name `" + opts.name + "` is reserved",

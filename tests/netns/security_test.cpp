@@ -182,6 +182,12 @@ TEST_CASE("security: plugins refuse hostile names from the environment and the c
       }
     }
   }
+  // A name the validator allows but berth-bridge's nftables tags cannot carry (184-255
+  // bytes): code 7 before anything is done, not a failure half-way through ADD.
+  auto too_long = run_plugin("berth-bridge", cni_env("ADD", ns, "sec1", "eth0"),
+                             bridge_conf(std::string(190, 'n'), data).dump());
+  INFO(too_long.out << too_long.err);
+  CHECK(error_code(too_long) == 7);
   CHECK(runs > 200);
   // Nothing was created, written or removed: no lease directory, no link, no rule.
   CHECK(host_state(temp) == before);
@@ -424,6 +430,7 @@ TEST_CASE("security: the runtime refuses hostile names and --root paths and crea
       {"network create a/b", 1, "invalid network name"},
       {"network create " + nl, 1, "invalid network name"},
       {"network create " + long_name, 1, "invalid network name"},
+      {"network create " + std::string(150, 'n'), 1, "too long"},
       {"network rm ../x", 1, ""},
       {"rm ../x", 1, "no such container"},
   };
