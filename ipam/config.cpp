@@ -108,8 +108,10 @@ Result<IpamConfig> parse_config(const json& request) {
   c.data_dir = BERTH_TRY(parse_data_dir(request));
   if (const json* rc = cni::find_ci(*ipam, "resolvConf"); rc && !rc->is_null()) {
     if (!rc->is_string()) return bad("ipam.resolvConf", rc->dump(), "must be a string");
-    if (!rc->get<std::string>().empty())
-      c.dns = BERTH_TRY(read_resolv_conf(rc->get<std::string>()));
+    if (const auto& path = rc->get<std::string>(); !path.empty()) {
+      BERTH_TRY(cni::validate_dir_path(path, "ipam.resolvConf"));  // absolute, no NUL, .., newline
+      c.dns = BERTH_TRY(read_resolv_conf(path));
+    }
   }
   return c;
 }

@@ -1,6 +1,7 @@
 #include "ipam/resolv_conf.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -39,8 +40,14 @@ Result<cni::Dns> read_resolv_conf(const std::string& path) {
     return fail(Code::kInvalidConfig, "invalid ipam.resolvConf `" + path + "`",
                 std::string("cannot read it: ") + std::strerror(err));
   };
-  UniqueFd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  // Non-blocking, and only a regular file: a FIFO or a device named here must not hang
+  // or trigger anything in a plugin running as root.
+  UniqueFd f(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
   if (!f.valid()) return cannot(errno);
+  struct stat st {};
+  if (::fstat(f.get(), &st) != 0) return cannot(errno);
+  if (!S_ISREG(st.st_mode))
+    return fail(Code::kInvalidConfig, "invalid ipam.resolvConf `" + path + "`", "it is not a regular file");
   std::string text;
   char buf[4096];
   for (;;) {

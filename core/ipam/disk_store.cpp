@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <map>
 #include <thread>
 
@@ -44,7 +45,30 @@ std::string join_lines(const std::vector<IpAddr>& ips) {
 
 }  // namespace
 
-std::string index_name(const Attachment& a) { return a.container_id + "@" + a.ifname; }
+namespace {
+
+// File names are at most 255 bytes and write_atomic adds 5 ("." and ".tmp"); container
+// IDs have no length limit in CNI. Longer pairs get a hashed name, and the pair itself
+// goes into the entry's first line ("#<id>@<ifname>", which no address parses as).
+constexpr size_t kMaxPlainIndexName = 200;
+
+uint64_t fnv1a(std::string_view s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+bool hashed_index_name(std::string_view name) { return !name.empty() && name[0] == '~'; }
+
+}  // namespace
+
+std::string index_name(const Attachment& a) {
+  std::string plain = a.container_id + "@" + a.ifname;
+  if (plain.size() <= kMaxPlainIndexName) return plain;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a(plain)));
+  return "~" + std::string(hex) + "@" + a.ifname;
+}
 
 std::optional<Attachment> parse_index_name(std::string_view name) {
   auto at = name.find('@');
@@ -171,7 +195,10 @@ Result<> DiskStore::write_index(const Attachment& a, const std::vector<IpAddr>& 
     BERTH_TRY(index_.remove(index_name(a)));
     return {};
   }
-  return index_.write_atomic(index_name(a), join_lines(ips));
+  const std::string name = index_name(a);
+  std::string text = join_lines(ips);
+  if (hashed_index_name(name)) text = "#" + a.container_id + "@" + a.ifname + "\n" + text;
+  return index_.write_atomic(name, text);
 }
 
 Result<bool> DiskStore::reserve(const Attachment& a, const IpAddr& ip, int set) {
@@ -291,6 +318,13 @@ Result<std::vector<Attachment>> DiskStore::attachments() {
   for (const auto& name : BERTH_TRY(index_.list())) {
     if (name.empty() || name[0] == '.') continue;  // a temporary file of write_atomic
     auto a = parse_index_name(name);
+    if (hashed_index_name(name)) {  // the pair is on the first line
+      a.reset();
+      if (auto text = index_.read(name); text && *text && (*text)->starts_with("#")) {
+        std::string_view first = **text;
+        a = parse_index_name(first.substr(1, first.find('\n') - 1));
+      }
+    }
     if (a && !found.count(*a)) out.push_back(std::move(*a));
   }
   return out;

@@ -1,5 +1,6 @@
 // berth-ipam config: each bad input's code and message, defaults, ordering of range
 // sets, requested addresses and GC's attachment list.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -83,6 +84,10 @@ TEST_CASE("ipam config: invalid configs are code 7 naming the key and value") {
        "ipam.routes"},
       {"resolvConf missing", request(json{{"subnet", "10.0.0.0/24"}, {"resolvConf", "/nonexistent/resolv.conf"}}),
        "ipam.resolvConf `/nonexistent/resolv.conf`"},
+      {"resolvConf relative", request(json{{"subnet", "10.0.0.0/24"}, {"resolvConf", "etc/resolv.conf"}}),
+       "ipam.resolvConf"},
+      {"resolvConf a device", request(json{{"subnet", "10.0.0.0/24"}, {"resolvConf", "/dev/null"}}),
+       "ipam.resolvConf `/dev/null`"},
   };
   for (const auto& c : cases) {
     INFO(c.what);
@@ -205,4 +210,17 @@ TEST_CASE("ipam resolv.conf: the last search line wins, comments skipped") {
   auto d = parse_resolv_conf("search a\n; x\nsearch b c\nnameserver\n");
   CHECK(d.search == std::vector<std::string>{"b", "c"});
   CHECK(d.nameservers.empty());
+}
+
+TEST_CASE("ipam config: a FIFO as resolvConf is refused at once instead of hanging ADD") {
+  char dir[] = "/tmp/berth-fifo-XXXXXX";
+  REQUIRE(mkdtemp(dir));
+  const std::string fifo = std::string(dir) + "/resolv.conf";
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  auto cfg = parse_config(request(json{{"subnet", "10.0.0.0/24"}, {"resolvConf", fifo}}));
+  unlink(fifo.c_str());
+  rmdir(dir);
+  REQUIRE_FALSE(cfg);
+  CHECK(cfg.error().code == Code::kInvalidConfig);
+  CHECK_THAT(cfg.error().details, Catch::Contains("not a regular file"));
 }

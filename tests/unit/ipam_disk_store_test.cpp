@@ -257,3 +257,24 @@ TEST_CASE("ipam disk store: a refused claim leaves the claimant's index as it wa
   CHECK(slurp(t.path + "/net/attachments/c2@eth0") == "10.0.0.3\n");
   s->unlock();
 }
+
+TEST_CASE("ipam disk store: a 255-byte container ID gets a hashed index entry that GC still reads") {
+  TempDir t;
+  auto s = open_store(t.path);
+  REQUIRE(s->lock());
+  const Attachment a{std::string(255, 'c'), "eth0123456789ab"};
+  const std::string name = index_name(a);
+  CHECK(name.size() < 64);
+  CHECK(name.starts_with("~"));
+  REQUIRE(s->reserve(a, ip("10.0.0.2"), 0).value());
+  REQUIRE(s->reserve(a, ip("fd00::2"), 1).value());
+  CHECK(s->leases_of(a).value() == std::vector<IpAddr>{ip("10.0.0.2"), ip("fd00::2")});
+  CHECK(s->attachments().value() == std::vector<Attachment>{a});
+  // Its leases gone behind its back: GC still names the attachment from the entry.
+  REQUIRE(unlink((t.path + "/net/10.0.0.2").c_str()) == 0);
+  REQUIRE(unlink((t.path + "/net/fd00::2").c_str()) == 0);
+  CHECK(s->attachments().value() == std::vector<Attachment>{a});
+  CHECK(s->release(a).value() == 0);
+  CHECK_FALSE(exists(t.path + "/net/attachments/" + name));
+  s->unlock();
+}
