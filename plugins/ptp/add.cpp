@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/cni/delegate.h"
+#include "core/failpoint.h"
 #include "core/netlink/addr_extra.h"
 #include "core/netlink/addr_route.h"
 #include "core/netlink/link.h"
@@ -88,19 +89,23 @@ Result<cni::CniResult> cmd_add(const cni::Request& req) {
   // 1. Addresses from IPAM; released again if anything below fails.
   auto ipam = BERTH_TRY(cni::delegate_add(req, cfg.ipam_type));
   ScopeExit undo_ipam([&] { (void)cni::delegate_run(req, cfg.ipam_type, "DEL"); });
+  failpoint("ptp.add.addresses_leased");
   if (ipam.ips.empty()) return fail(Code::kInvalidConfig, "IPAM plugin returned missing IP config");
   BERTH_TRY(fill_gateways(ipam));
 
   // 2. The pair: created from the peer side, the container end born in the container.
   BERTH_TRY(netlink::create_veth(peer, {cfg.peer_ifname, req.env.ifname, ns.fd(), std::nullopt, cfg.mtu, 0}));
   ScopeExit undo_veth([&] { (void)netlink::delete_link(peer, cfg.peer_ifname); });
+  failpoint("ptp.add.veth_created");
   auto peer_link = BERTH_TRY(netlink::get_link(peer, cfg.peer_ifname));
   auto ctr_link = BERTH_TRY(netlink::get_link(ctr, req.env.ifname));
   if (!peer_link || !ctr_link) return fail(Code::kNetlink, "veth `" + cfg.peer_ifname + "` vanished");
 
   // 3. Both ends; forwarding when the peer end is the host (it routes for the container).
   BERTH_TRY(configure_container(ctr, ctr_link->index, ipam));
+  failpoint("ptp.add.container_configured");
   BERTH_TRY(configure_peer(peer, peer_link->index, ipam));
+  failpoint("ptp.add.peer_configured");
   if (!peer_ns)
     for (const auto& ip : ipam.ips)
       BERTH_TRY(sysctl_set(ip.address.addr.is_v4() ? "net/ipv4/ip_forward" : "net/ipv6/conf/all/forwarding", "1"));
@@ -120,6 +125,7 @@ Result<cni::CniResult> cmd_add(const cni::Request& req) {
   }
   r.routes = ipam.routes;
   r.dns = cfg.dns.empty() ? ipam.dns : cfg.dns;
+  failpoint("ptp.add.result_ready");
   undo_veth.dismiss();
   undo_ipam.dismiss();
   spdlog::info("ADD {} {}: ptp to {}", req.env.container_id, req.env.ifname,

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/cni/delegate.h"
+#include "core/failpoint.h"
 #include "core/netlink/link.h"
 #include "core/netns.h"
 #include "plugins/ptp/ptp.h"
@@ -32,6 +33,7 @@ Result<> cmd_del(const cni::Request& req) {
   auto cfg = BERTH_TRY(parse_config(req));
   std::vector<Error> errors;
   if (auto r = cni::delegate_run(req, cfg.ipam_type, "DEL"); !r) errors.push_back(r.error());
+  failpoint("ptp.del.addresses_released");
   if (auto r = delete_peer_end(cfg); !r) errors.push_back(r.error());
   if (errors.empty()) spdlog::info("DEL {} {}: done", req.env.container_id, req.env.ifname);
   return join_errors(errors, "delete attachment");
