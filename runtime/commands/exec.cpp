@@ -1,6 +1,10 @@
 // exec: runs a command inside a running container (its namespaces, cgroups, capability
-// set and environment) and returns the command's exit status.
+// set and environment) and returns the command's exit status. -t gives the command a
+// terminal of its own (Docker's `exec -it`), relayed to ours.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -20,7 +24,8 @@ void add_exec_command(CLI::App& app, Context& ctx) {
   auto* exec = app.add_subcommand("exec", "Run a command in a running container");
   exec->add_flag("-i,--interactive", interactive, "Keep stdin open");
   exec->add_flag("-t,--tty", tty,
-                 "Accepted for Docker compatibility: the command shares our terminal");
+                 "Allocate a pseudo-TTY for the command (with -i: our terminal, which must be "
+                 "one, is connected to it)");
   exec->add_option("-e,--env", env, "Set an environment variable")->allow_extra_args(false);
   exec->add_option("-w,--workdir", workdir, "Working directory inside the container");
   exec->prefix_command();
@@ -36,6 +41,11 @@ void add_exec_command(CLI::App& app, Context& ctx) {
     if (id.empty()) return;
     auto c = load_reconciled(ctx.rt(), id);
     if (!c) return ctx.report(c.error(), kRuntimeFailure);
+    // As Docker's CLI, after the container was found and before anything is run: raw
+    // keys need a terminal to come from. Status 1, as Docker's.
+    if (tty && interactive && !::isatty(STDIN_FILENO))
+      return ctx.report({Code::kInvalidConfig, "the input device is not a TTY", {}},
+                        kCommandFailure);
     if (c->state.status == Status::kPaused)
       return ctx.report(
           {Code::kInvalidConfig, "container `" + c->name + "` is paused: unpause it first", {}},
@@ -53,9 +63,13 @@ void add_exec_command(CLI::App& app, Context& ctx) {
       if (!v) return ctx.report(v.error(), kRuntimeFailure);
       if (!v->empty()) s.env.push_back(*v);
     }
+    if (tty && std::none_of(s.env.begin(), s.env.end(),
+                            [](const std::string& e) { return e.starts_with("TERM="); }))
+      s.env.push_back("TERM=xterm");
     s.workdir = !workdir.empty() ? workdir : c->config.workdir.empty() ? "/" : c->config.workdir;
     s.cgroups = Cgroup(ctx.rt().cgroups, id).paths();
     s.keep_stdin = interactive;
+    s.tty = tty;
     std::fflush(nullptr);
     auto code = exec_in(s);
     if (!code) return ctx.report(code.error(), exit_status_for(code.error()));

@@ -7,7 +7,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +21,7 @@
 #include "runtime/container/peers.h"
 #include "runtime/process/child_report.h"
 #include "runtime/process/proc.h"
+#include "runtime/process/terminal.h"
 #include "runtime/rootfs/tree.h"
 
 namespace berth::runtime {
@@ -158,22 +158,13 @@ Result<int> run_attached(Runtime& rt, const std::string& id, const LaunchIo& io)
   lock = FileLock();
   refresh_peer_hosts(rt, user_networks(c));
   // -it on a terminal: ours goes raw so that every key reaches the container's terminal.
-  termios saved{};
-  bool raw = c.config.tty && io.stdin_fd >= 0 && ::isatty(io.stdin_fd) &&
-             ::tcgetattr(io.stdin_fd, &saved) == 0;
-  if (raw) {
-    termios t = saved;
-    ::cfmakeraw(&t);
-    ::tcsetattr(io.stdin_fd, TCSANOW, &t);
-  }
+  RawMode raw(c.config.tty ? io.stdin_fd : -1);
   ::signal(SIGPIPE, SIG_IGN);  // a closed stdout must not kill the container's monitor
   SuperviseOptions o;
   o.echo = true;
   o.proxy_signals = true;
   o.io = io;
-  int code = supervise(rt, id, std::move(*l), o);
-  if (raw) ::tcsetattr(io.stdin_fd, TCSANOW, &saved);
-  return code;
+  return supervise(rt, id, std::move(*l), o);
 }
 
 Result<> stop_container(Runtime& rt, const std::string& id, int timeout_s) {

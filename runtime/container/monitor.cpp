@@ -3,7 +3,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
-#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -19,28 +18,12 @@
 #include "runtime/container/peers.h"
 #include "runtime/process/child_report.h"
 #include "runtime/process/proc.h"
+#include "runtime/process/terminal.h"
 
 namespace berth::runtime {
 namespace {
 
 constexpr int kProxied[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-
-// False when `fd` is gone (EPIPE: whoever read our output stopped reading).
-bool write_all(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= size_t(w);
-  }
-  return true;
-}
-
-void copy_window_size(int from, int to) {
-  winsize ws{};
-  if (from >= 0 && to >= 0 && ::ioctl(from, TIOCGWINSZ, &ws) == 0) ::ioctl(to, TIOCSWINSZ, &ws);
-}
 
 // Copies output until the init has exited and both pipes are at EOF (with -t: our input
 // to the terminal too); returns the wait status.

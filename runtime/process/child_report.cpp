@@ -59,7 +59,8 @@ int wait_status(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-Result<int> run_foreground(const std::function<void(int report_fd)>& child) {
+Result<int> run_foreground(const std::function<void(int report_fd)>& child,
+                           const std::function<void(pid_t)>& attend) {
   int report[2];
   if (::pipe2(report, O_CLOEXEC) != 0) return fail_errno(Code::kIo, "pipe", errno);
   UniqueFd report_r(report[0]), report_w(report[1]);
@@ -77,6 +78,7 @@ Result<int> run_foreground(const std::function<void(int report_fd)>& child) {
   report_w.reset();
   Result<> started =
       pid < 0 ? fail_errno(Code::kInternal, "fork", errno) : read_child_report(report_r.get());
+  if (started && pid > 0 && attend) attend(pid);
   int status = pid > 0 ? wait_status(pid) : 255;
   ::sigaction(SIGINT, &old_int, nullptr);
   ::sigaction(SIGQUIT, &old_quit, nullptr);

@@ -31,8 +31,10 @@ int wait_status(pid_t pid);
 
 // Forks `child` with the write end of a report pipe (`child` must not return: it execs or
 // _exits) and waits for it. Meanwhile ^C and ^\ are the child's alone: this process
-// ignores them, as a shell does for a foreground job. Returns the child's status, or the
-// error it reported before its exec.
-[[nodiscard]] Result<int> run_foreground(const std::function<void(int report_fd)>& child);
+// ignores them, as a shell does for a foreground job. Once the child has exec'd,
+// `attend(pid)`, when given, runs here before the wait (relaying the child's terminal).
+// Returns the child's status, or the error it reported before its exec.
+[[nodiscard]] Result<int> run_foreground(const std::function<void(int report_fd)>& child,
+                                         const std::function<void(pid_t)>& attend = {});
 
 }  // namespace berth::runtime

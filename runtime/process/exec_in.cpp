@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +18,7 @@
 #include "runtime/process/child_report.h"
 #include "runtime/process/proc.h"
 #include "runtime/process/spawn.h"
+#include "runtime/process/terminal.h"
 
 namespace berth::runtime {
 namespace {
@@ -27,8 +30,11 @@ constexpr std::pair<const char*, int> kNamespaces[] = {
     {"net", CLONE_NEWNET},       {"pid", CLONE_NEWPID}, {"mnt", CLONE_NEWNS}};
 
 // In the first child: joins everything, forks the command into the pid namespace and
-// passes its status on. Never returns.
-[[noreturn]] void enter(const ExecSpec& s, std::vector<UniqueFd>& ns, int report) {
+// passes its status on. With a `console` socket (-t), the command takes a terminal from
+// the container's devpts (of the size of our `size_from`) and sends its master there.
+// Never returns.
+[[noreturn]] void enter(const ExecSpec& s, std::vector<UniqueFd>& ns, int report, int console,
+                        int size_from) {
   for (const auto& dir : s.cgroups) {
     if (auto r = write_cgroup_file(dir, "cgroup.procs", std::to_string(::getpid())); !r) {
       report_child_error(report, r.error());
@@ -55,15 +61,59 @@ constexpr std::pair<const char*, int> kNamespaces[] = {
   if (pid == 0) {
     reset_signals();
     Result<> r;
-    if (::chdir(s.workdir.c_str()) != 0)
+    // In the container's mount namespace: /dev/pts is its own devpts.
+    if (console >= 0) r = take_terminal(console, size_from);
+    if (r && ::chdir(s.workdir.c_str()) != 0)
       r = fail_errno(Code::kIo, "chdir to `" + s.workdir + "`", errno);
+    if (r && console >= 0) r = new_session(true);
     if (r) r = restrict_capabilities();
     Error e = r ? exec_command(s.argv, s.env) : r.error();
     report_child_error(report, e);
     _exit(125);
   }
   ::close(report);
+  if (console >= 0) ::close(console);
   _exit(wait_status(pid));
+}
+
+// -t: the command's terminal is relayed to ours until it has exited.
+Result<int> exec_on_terminal(const ExecSpec& s, std::vector<UniqueFd>& ns) {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+    return fail_errno(Code::kIo, "socketpair", errno);
+  UniqueFd ours(sv[0]), theirs(sv[1]);
+  // A reader of our output that went away must not kill us with our terminal raw.
+  struct sigaction ign {};
+  struct sigaction old_pipe {};
+  ign.sa_handler = SIG_IGN;
+  ::sigaction(SIGPIPE, &ign, &old_pipe);
+  const int size_from = window_size_source();
+  Result<int> status;
+  {
+    TerminalSignals signals;
+    RawMode raw(s.keep_stdin ? STDIN_FILENO : -1);
+    status = run_foreground(
+        [&](int report) {
+          ours.reset();
+          enter(s, ns, report, theirs.get(), size_from);
+        },
+        [&](pid_t pid) {
+          theirs.reset();  // else a command that never sent its terminal would block us
+          UniqueFd master = recv_fd(ours.get());
+          if (!master.valid()) return;
+          UniqueFd done(int(::syscall(SYS_pidfd_open, pid, 0)));
+          TerminalRelay r;
+          r.master = master.get();
+          r.input = s.keep_stdin ? STDIN_FILENO : -1;
+          r.output = STDOUT_FILENO;
+          r.size_from = size_from;
+          r.signal_fd = signals.fd();
+          r.done_fd = done.get();
+          relay_terminal(r);
+        });
+  }
+  ::sigaction(SIGPIPE, &old_pipe, nullptr);
+  return status;
 }
 
 }  // namespace
@@ -80,10 +130,11 @@ Result<int> exec_in(const ExecSpec& s) {
   // The descriptors were opened from the right process only if it is still the same one.
   if (!process_alive(s.pid, s.pid_start))
     return fail(Code::kInvalidConfig, "the container is not running");
+  if (s.tty) return exec_on_terminal(s, ns);
   UniqueFd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   return run_foreground([&](int report) {
     if (!s.keep_stdin) ::dup2(devnull.get(), 0);
-    enter(s, ns, report);
+    enter(s, ns, report, -1, -1);
   });
 }
 

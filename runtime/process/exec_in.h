@@ -20,12 +20,17 @@ struct ExecSpec {
   std::vector<std::string> env;
   std::string workdir = "/";
   std::vector<std::string> cgroups;  // directories whose cgroup.procs the command joins
-  bool keep_stdin = false;           // -i; otherwise stdin is /dev/null
+  bool keep_stdin = false;           // -i; otherwise stdin is /dev/null (with `tty`: the
+                                     // terminal, which gets nothing of ours)
+  bool tty = false;  // -t: the command gets a terminal of its own (from the container's
+                     // devpts) as its controlling terminal and 0, 1, 2; its output comes to
+                     // our stdout and, with keep_stdin, our stdin goes to it (ours raw)
 };
 
-// Runs the command with this process's stdout/stderr and returns its exit status (128+N
-// for a signal). A failure to start it comes back as an error (kCommandNotFound,
-// kCannotInvoke for Docker's 127/126).
+// Runs the command with this process's stdout/stderr (or, with `tty`, relays its terminal)
+// and returns its exit status (128+N for a signal). A failure to start it comes back as an
+// error (kCommandNotFound, kCannotInvoke for Docker's 127/126). Our terminal's mode is
+// restored whichever way this returns.
 [[nodiscard]] Result<int> exec_in(const ExecSpec& spec);
 
 }  // namespace berth::runtime

@@ -4,7 +4,6 @@
 #include <linux/close_range.h>
 #include <sched.h>
 #include <stdlib.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -20,6 +19,7 @@
 
 #include "runtime/process/caps.h"
 #include "runtime/process/child_report.h"
+#include "runtime/process/terminal.h"
 
 namespace berth::runtime {
 namespace {
@@ -30,60 +30,6 @@ struct ChildArgs {
   int report_fd;   // write end, close-on-exec
   int console_fd;  // tty: our end of the socket the terminal's master goes back through
 };
-
-// Passes `fd` over the unix socket `sock` (SCM_RIGHTS).
-bool send_fd(int sock, int fd) {
-  char byte = 0;
-  iovec iov{&byte, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-  return ::sendmsg(sock, &msg, MSG_NOSIGNAL) == 1;
-}
-
-// Receives one descriptor; invalid when the peer closed the socket without sending.
-UniqueFd recv_fd(int sock) {
-  char byte = 0;
-  iovec iov{&byte, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  if (::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1) return UniqueFd();
-  cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-  if (!cm || cm->cmsg_type != SCM_RIGHTS) return UniqueFd();
-  int fd = -1;
-  std::memcpy(&fd, CMSG_DATA(cm), sizeof fd);
-  return UniqueFd(fd);
-}
-
-// After pivot_root: a terminal from the container's own devpts instance (so that its
-// name, /dev/pts/N, means the same inside), made our 0, 1, 2; the master goes back.
-Result<> take_terminal(int console_fd) {
-  UniqueFd master(::open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
-  char name[64];
-  if (!master.valid() || ::unlockpt(master.get()) != 0 ||
-      ::ptsname_r(master.get(), name, sizeof name) != 0)
-    return fail_errno(Code::kIo, "allocate a terminal", errno);
-  UniqueFd slave(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
-  if (!slave.valid())
-    return fail_errno(Code::kIo, "open terminal `" + std::string(name) + "`", errno);
-  if (!send_fd(console_fd, master.get()))
-    return fail_errno(Code::kIo, "hand over the terminal", errno);
-  for (int i = 0; i < 3; ++i)
-    if (::dup2(slave.get(), i) < 0) return fail_errno(Code::kIo, "set up the terminal", errno);
-  return {};
-}
 
 Result<> mkdir_p(const std::string& dir) {
   for (size_t pos = 1; pos != std::string::npos;) {
@@ -109,7 +55,9 @@ Result<> setup(const InitSpec& s, int console_fd) {
   if (::chdir(s.workdir.c_str()) != 0)
     return fail_errno(Code::kIo, "chdir to `" + s.workdir + "`", errno);
   if (s.tty) {
-    BERTH_TRY(take_terminal(console_fd));
+    // After pivot_root: the terminal comes from the container's own devpts, with the size
+    // of the one the runtime was started on (still our 0-2 here; a monitor's are /dev/null).
+    BERTH_TRY(take_terminal(console_fd, window_size_source()));
   } else {
     int fds[3] = {s.stdin_fd, s.stdout_fd, s.stderr_fd};
     for (int i = 0; i < 3; ++i)
@@ -118,9 +66,7 @@ Result<> setup(const InitSpec& s, int console_fd) {
   }
   // Nothing of the runtime's may leak into the container.
   ::syscall(SYS_close_range, 3, UINT_MAX, CLOSE_RANGE_CLOEXEC);
-  ::setsid();
-  if (s.tty && ::ioctl(0, TIOCSCTTY, 0) != 0)
-    return fail_errno(Code::kIo, "make the terminal the controlling one", errno);
+  BERTH_TRY(new_session(s.tty));
   ::umask(022);
   BERTH_TRY(restrict_capabilities());
   return {};
