@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   cli::add_image_commands(app, ctx);
   cli::add_stats_command(app, ctx);
   cli::add_nsenter_command(app, ctx);
+  cli::add_volume_commands(app, ctx);
   auto* network = app.add_subcommand("network", "Manage networks")->alias("net");
   network->require_subcommand(1);
   net::add_network_commands(*network, [&ctx] { return ctx.rt().networks(); });

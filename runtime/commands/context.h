@@ -47,6 +47,7 @@ void add_exec_command(CLI::App& app, Context& ctx);
 void add_image_commands(CLI::App& app, Context& ctx);  // image import|ls|rm, images
 void add_stats_command(CLI::App& app, Context& ctx);
 void add_nsenter_command(CLI::App& app, Context& ctx);  // host tools in a container's namespaces
+void add_volume_commands(CLI::App& app, Context& ctx);  // volume create|ls|inspect|rm|prune
 void add_network_connect_commands(CLI::App& network, Context& ctx);  // network connect|disconnect
 void add_diagnose_command(CLI::App& network, Context& ctx);           // network diagnose
 

@@ -17,6 +17,16 @@ std::string now_rfc3339() {
   return buf;
 }
 
+std::string rfc3339_seconds(int64_t epoch) {
+  time_t secs = time_t(epoch);
+  tm t{};
+  gmtime_r(&secs, &t);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", t.tm_year + 1900, t.tm_mon + 1,
+                t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec);
+  return buf;
+}
+
 double now_seconds() {
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);

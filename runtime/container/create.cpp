@@ -8,6 +8,7 @@
 #include "runtime/container/id.h"
 #include "runtime/container/lifecycle.h"
 #include "runtime/container/parse.h"
+#include "runtime/container/volumes.h"
 #include "runtime/rootfs/mounts.h"
 #include "runtime/rootfs/tree.h"
 
@@ -140,6 +141,15 @@ Result<Container> create_container(Runtime& rt, CreateRequest req) {
   if (auto r = rt.store.save(c); !r) {
     (void)remove_tree(dir);
     return std::unexpected(r.error());
+  }
+  // Named volumes exist from `create` on, as in Docker (`volume ls` shows them), made
+  // under the name lock like `volume create` (see volumes.h for the rule).
+  for (const auto& v : cfg.volumes) {
+    if (v.source[0] == '/') continue;
+    if (auto r = ensure_volume(rt.store.root(), v.source); !r) {
+      (void)remove_tree(dir);
+      return std::unexpected(r.error());
+    }
   }
   return c;
 }

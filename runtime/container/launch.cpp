@@ -13,6 +13,7 @@
 #include "runtime/container/id.h"
 #include "runtime/container/netns_file.h"
 #include "runtime/container/peers.h"
+#include "runtime/container/volumes.h"
 #include "runtime/process/proc.h"
 
 namespace berth::runtime {
@@ -107,15 +108,11 @@ Result<std::vector<BindMount>> binds_for(Runtime& rt, const Container& c, const 
     struct stat st {};
     if (source[0] != '/') {
       // A named volume (parse_volume allowed only [A-Za-z0-9][A-Za-z0-9_.-]*, so no
-      // "..": it stays below volumes/). volumes/ and volumes/<name> are berth's (0700);
-      // _data is 0755, as Docker's: it becomes the volume's root inside the container,
-      // where processes of any user must be able to enter it.
-      std::string vol = rt.store.root() + "/volumes/" + source;
-      source = vol + "/_data";
-      if (::lstat(source.c_str(), &st) != 0) {
-        BERTH_TRY(mkdir_p(vol, 0700));
-        BERTH_TRY(mkdir_p(source, 0755));
-      }
+      // "..": it stays below volumes/), made by create_container; made again here when
+      // missing (a record from before volumes were made at create). volumes/ and
+      // volumes/<name> are berth's (0700); _data is 0755, as Docker's: it becomes the
+      // volume's root inside the container, where processes of any user must enter it.
+      source = BERTH_TRY(ensure_volume(rt.store.root(), source));
     } else if (::stat(source.c_str(), &st) != 0) {
       // As Docker: a missing host path becomes a new directory.
       BERTH_TRY(mkdir_p(source, 0755));

@@ -148,6 +148,12 @@ Result<Volume> parse_volume(std::string_view text) {
   return v;
 }
 
+Result<> validate_volume_name(std::string_view name) {
+  if (name_shaped(name, 255)) return {};
+  return bad("volume name", shown(name),
+             "a volume name is up to 255 of [a-zA-Z0-9_.-], starting with a letter or digit");
+}
+
 Result<std::string> parse_env(std::string_view text, const char* host_value) {
   auto eq = text.find('=');
   std::string_view key = text.substr(0, eq);

@@ -20,6 +20,8 @@ namespace berth::runtime {
 // -v: HOST:CTR[:ro|:rw] with an absolute HOST path, or NAME:CTR[...] for a named volume
 // (NAME: [A-Za-z0-9][A-Za-z0-9_.-]*, at most 255 bytes; it becomes a directory name).
 [[nodiscard]] Result<Volume> parse_volume(std::string_view text);
+// A volume name as `volume create` takes it: the same rule as NAME in -v. Code 7.
+[[nodiscard]] Result<> validate_volume_name(std::string_view name);
 // -e: "K=V", or "K" alone which takes K from `host_value` (nullptr: the variable is dropped,
 // reported as an empty optional string "").
 [[nodiscard]] Result<std::string> parse_env(std::string_view text, const char* host_value);

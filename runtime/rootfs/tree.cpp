@@ -147,7 +147,19 @@ Result<> copy_tree(const std::string& src, const std::string& dst) {
   return {};
 }
 
+Result<> remove_tree_at(int dirfd, const std::string& name, const std::string& shown) {
+  struct stat st {};
+  if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+    return errno == ENOENT ? Result<>{} : fail_errno(Code::kIo, "stat `" + shown + "`", errno);
+  return remove_at(dirfd, name, st.st_dev, shown);
+}
+
 uint64_t tree_size(const std::string& path) {
+  UniqueFd root(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  return root.valid() ? tree_size_at(root.get()) : 0;
+}
+
+uint64_t tree_size_at(int dirfd) {
   uint64_t total = 0;
   std::set<std::pair<dev_t, ino_t>> seen;
   std::function<void(int)> walk = [&](int fd) {
@@ -162,8 +174,7 @@ uint64_t tree_size(const std::string& path) {
       }
     }
   };
-  UniqueFd root(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (root.valid()) walk(root.get());
+  walk(dirfd);
   return total;
 }
 

@@ -9,5 +9,6 @@ list(APPEND BERTH_NETNS_SOURCES
   runtime_diagnose_test.cpp
   runtime_nsenter_test.cpp
   runtime_stats_test.cpp
+  runtime_volume_test.cpp
   runtime_exec_tty_test.cpp
 )

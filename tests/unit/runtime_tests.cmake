@@ -8,6 +8,7 @@ if(TARGET berth_runtime)
     runtime_state_test.cpp
     runtime_tar_test.cpp
     runtime_output_test.cpp
+    runtime_volume_test.cpp
   )
   list(APPEND BERTH_UNIT_LIBS berth_runtime)
 endif()
