@@ -2,4 +2,4 @@
 # against hostile names, planted symlinks and non-namespace CNI_NETNS paths; the modes
 # of what they create under umask 000; what a container may not do (load modules,
 # change the host's network, see the host's processes) and its capabilities.
-list(APPEND BERTH_NETNS_SOURCES security_test.cpp)
+list(APPEND BERTH_NETNS_SOURCES security_plugins_test.cpp security_runtime_test.cpp)
