@@ -49,7 +49,7 @@ TEST_CASE("storm: 64 workers, 1000 ADD/DEL over an IPv4 and a dual-stack network
   CHECK(s.try_again == 0);
   REQUIRE(s.failures.empty());
   REQUIRE(s.adds_ok == kCycles);
-  REQUIRE(g_peak_inflight >= kWorkers / 2);  // the operations really overlapped
+  REQUIRE(g_peak_inflight >= kMinPeakInflight);  // the operations really overlapped
 
   // The end of the ADD phase: the slots hold their last containers (128 when every worker
   // got two cycles or more). Unique in the kernel too, and one host veth per container.
