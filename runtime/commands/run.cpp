@@ -9,6 +9,7 @@
 #include "runtime/container/id.h"
 #include "runtime/container/lifecycle.h"
 #include "runtime/container/parse.h"
+#include "runtime/container/userns_config.h"
 #include "runtime/process/child_report.h"
 
 namespace berth::runtime::cli {
@@ -21,6 +22,8 @@ struct RunOptions {
   int stop_timeout = 10;
   bool auto_remove = false;
   std::vector<std::string> publish, env, volumes, expose, aliases;
+  std::string userns;
+  std::vector<std::string> uidmaps, gidmaps;
 };
 
 void add_options(CLI::App* cmd, RunOptions& o, bool is_run) {
@@ -56,6 +59,12 @@ void add_options(CLI::App* cmd, RunOptions& o, bool is_run) {
   cmd->add_option("--restart", o.restart,
                   "Restart policy: no, always, unless-stopped, on-failure[:N]");
   cmd->add_option("--stop-timeout", o.stop_timeout, "Seconds to wait after SIGTERM before SIGKILL");
+  cmd->add_option("--userns", o.userns,
+                  "User namespace: host (default, none) or auto (65536 ids of their own)");
+  cmd->add_option("--uidmap", o.uidmaps, "User namespace uid map CONTAINER_ID:HOST_ID:SIZE")
+      ->allow_extra_args(false);
+  cmd->add_option("--gidmap", o.gidmaps, "User namespace gid map (default: as --uidmap)")
+      ->allow_extra_args(false);
   cmd->add_flag("-i,--interactive", o.interactive, "Keep stdin open");
   cmd->add_flag("-t,--tty", o.tty,
                 "Give the container a terminal (with -i: ours is connected to it)");
@@ -115,6 +124,7 @@ Result<CreateRequest> to_request(const RunOptions& o, std::vector<std::string> r
   if (o.stop_timeout < 0)
     return fail(Code::kInvalidConfig, "invalid --stop-timeout: must not be negative");
   c.stop_timeout = o.stop_timeout;
+  BERTH_TRY(parse_userns_options(o.userns, o.uidmaps, o.gidmaps, c));
   return req;
 }
 

@@ -1,6 +1,7 @@
 #include "runtime/container/config.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace berth::runtime {
 namespace {
@@ -87,6 +88,16 @@ void to_json(nlohmann::json& j, const ContainerConfig& c) {
        {"OpenStdin", c.interactive},
        {"Tty", c.tty},
        {"StopTimeout", c.stop_timeout}};
+  if (!c.userns.empty()) {
+    auto maps = [](const IdMap& m) {
+      auto a = nlohmann::json::array();
+      for (const auto& r : m) a.push_back(to_string(r));
+      return a;
+    };
+    j["UsernsMode"] = c.userns;
+    j["UidMap"] = maps(c.uid_map);
+    j["GidMap"] = maps(c.gid_map);
+  }
 }
 
 void from_json(const nlohmann::json& j, ContainerConfig& c) {
@@ -114,6 +125,13 @@ void from_json(const nlohmann::json& j, ContainerConfig& c) {
   get_opt(j, "OpenStdin", c.interactive);
   get_opt(j, "Tty", c.tty);
   get_opt(j, "StopTimeout", c.stop_timeout);
+  get_opt(j, "UsernsMode", c.userns);
+  for (auto [key, map] : {std::pair{"UidMap", &c.uid_map}, {"GidMap", &c.gid_map}}) {
+    map->clear();
+    if (auto it = j.find(key); it != j.end() && it->is_array())
+      for (const auto& r : *it)
+        if (auto range = parse_id_range(r.get<std::string>(), key)) map->push_back(*range);
+  }
 }
 
 nlohmann::json port_to_json(const net::PortMapping& p) {

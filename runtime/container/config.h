@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "runtime/network/network.h"
+#include "runtime/process/idmap.h"
 
 namespace berth::runtime {
 
@@ -52,6 +53,8 @@ struct ContainerConfig {
   bool interactive = false;  // -i
   bool tty = false;          // -t
   int stop_timeout = 10;     // seconds between SIGTERM and SIGKILL
+  std::string userns;        // "": the host's (no user namespace); "auto" or "private"
+  IdMap uid_map, gid_map;    // with a user namespace (userns_config.h); auto: allocated
   friend bool operator==(const ContainerConfig&, const ContainerConfig&) = default;
 };
 

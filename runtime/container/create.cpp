@@ -8,6 +8,7 @@
 #include "runtime/container/id.h"
 #include "runtime/container/lifecycle.h"
 #include "runtime/container/parse.h"
+#include "runtime/container/userns_config.h"
 #include "runtime/container/volumes.h"
 #include "runtime/rootfs/mounts.h"
 #include "runtime/rootfs/tree.h"
@@ -133,6 +134,7 @@ Result<Container> create_container(Runtime& rt, CreateRequest req) {
   c.id = new_id();
   c.created = now_rfc3339();
   c.image_dir = img.dir;
+  BERTH_TRY(allocate_userns(cfg, all));  // under the name lock: no two take one range
   c.config = cfg;
   std::string dir = rt.store.dir(c.id);
   BERTH_TRY(check_overlay_path(dir));

@@ -1,5 +1,7 @@
 #include "runtime/container/inspect.h"
 
+#include <utility>
+
 #include "runtime/container/clock.h"
 
 namespace berth::runtime {
@@ -102,7 +104,8 @@ nlohmann::json inspect_json(const Container& c, const std::optional<Usage>& usag
                         {"AutoRemove", cfg.auto_remove},
                         {"Memory", cfg.limits.memory},
                         {"NanoCpus", cfg.limits.nano_cpus},
-                        {"PidsLimit", cfg.limits.pids}}},
+                        {"PidsLimit", cfg.limits.pids},
+                        {"UsernsMode", cfg.userns}}},
                       {"Config",
                        {{"Hostname", cfg.hostname.empty() ? c.id.substr(0, 12) : cfg.hostname},
                         {"Env", cfg.env},
@@ -114,6 +117,10 @@ nlohmann::json inspect_json(const Container& c, const std::optional<Usage>& usag
                         {"OpenStdin", cfg.interactive},
                         {"StopTimeout", cfg.stop_timeout}}},
                       {"NetworkSettings", network_settings(c)}};
+  if (!cfg.userns.empty()) {  // as podman: "container:host:size" per range
+    for (auto [key, map] : {std::pair{"UidMap", &cfg.uid_map}, {"GidMap", &cfg.gid_map}})
+      for (const auto& r : *map) j["HostConfig"]["IDMappings"][key].push_back(to_string(r));
+  }
   if (usage)
     j["Usage"] = {{"MemoryBytes", usage->memory},
                   {"MemoryLimitBytes", usage->memory_limit},

@@ -13,8 +13,10 @@
 #include "runtime/container/id.h"
 #include "runtime/container/netns_file.h"
 #include "runtime/container/peers.h"
+#include "runtime/container/userns_config.h"
 #include "runtime/container/volumes.h"
 #include "runtime/process/proc.h"
+#include "runtime/process/userns.h"
 
 namespace berth::runtime {
 namespace {
@@ -79,7 +81,7 @@ namespace {
 
 // The network namespace the container's process joins: its own (made here), another
 // container's, or none at all (host). Returns the path ("" for host).
-Result<std::string> netns_for(Runtime& rt, Container& c) {
+Result<std::string> netns_for(Runtime& rt, Container& c, int userns_fd) {
   const std::string& mode = c.config.network;
   if (mode == "host") return std::string();
   if (mode.starts_with("container:")) {
@@ -94,7 +96,7 @@ Result<std::string> netns_for(Runtime& rt, Container& c) {
   }
   std::string path = rt.store.netns_path(c.id);
   BERTH_TRY(remove_netns_file(path));  // a leftover of a crash
-  BERTH_TRY(create_netns_file(path));
+  BERTH_TRY(create_netns_file(path, userns_fd));
   c.state.netns = path;
   return path;
 }
@@ -162,8 +164,12 @@ Result<Launched> launch(Runtime& rt, Container& c, const LaunchIo& io) {
   BERTH_TRY(container_subdir(dir + "/upper", 0755));
   BERTH_TRY(container_subdir(dir + "/work", 0700));
   BERTH_TRY(container_subdir(dir + "/merged", 0700));
+  // With a user namespace: made first, as everything else of the container lives in it;
+  // the writable layer belongs to the container's root (userns_rootfs.h).
+  UniqueFd userns = BERTH_TRY(container_userns(cfg));
+  if (userns.valid()) BERTH_TRY(own_for_root(dir + "/upper", cfg.uid_map, cfg.gid_map));
 
-  std::string netns_path = BERTH_TRY(netns_for(rt, c));
+  std::string netns_path = BERTH_TRY(netns_for(rt, c, userns.get()));
   ScopeExit undo_net([&] { (void)teardown(rt, c); });
   UniqueFd netns_fd;
   if (!netns_path.empty()) {
@@ -198,6 +204,9 @@ Result<Launched> launch(Runtime& rt, Container& c, const LaunchIo& io) {
   if (!user_networks(c).empty())
     if (auto all = rt.store.list()) peers = peers_of(c, *all);
   EtcFiles files = BERTH_TRY(write_etc_files(dir, c, hostname, peers));
+  if (userns.valid())  // the container's root may edit them, as Docker's may
+    for (const auto* f : {&files.hosts, &files.hostname, &files.resolv_conf})
+      BERTH_TRY(own_for_root(*f, cfg.uid_map, cfg.gid_map));
   Cgroup cg(rt.cgroups, c.id);
   BERTH_TRY(cg.create(cfg.limits));
 
@@ -207,8 +216,14 @@ Result<Launched> launch(Runtime& rt, Container& c, const LaunchIo& io) {
   spec.workdir = cfg.workdir.empty() ? "/" : cfg.workdir;
   spec.hostname = hostname;
   spec.netns_fd = netns_fd.get();
+  spec.userns_fd = userns.get();
   spec.rootfs = {c.image_dir + "/rootfs", dir + "/upper", dir + "/work", dir + "/merged",
                  BERTH_TRY(binds_for(rt, c, files))};
+  if (userns.valid()) {
+    spec.rootfs.userns = true;
+    spec.rootfs.root_uid = *host_id(cfg.uid_map, 0);
+    spec.rootfs.root_gid = *host_id(cfg.gid_map, 0);
+  }
   UniqueFd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
   Launched l;
   UniqueFd out_w, err_w;

@@ -9,8 +9,11 @@
 
 namespace berth::runtime {
 
-// A new network namespace with `lo` up, bind-mounted at `path` (created).
-[[nodiscard]] Result<> create_netns_file(const std::string& path);
+// A new network namespace with `lo` up, bind-mounted at `path` (created). With a user
+// namespace (userns_fd >= 0) the network namespace is made inside it, so that the
+// container's root may configure it (`ip` inside) and mount its own sysfs; the plugins,
+// host root, still enter it from outside.
+[[nodiscard]] Result<> create_netns_file(const std::string& path, int userns_fd = -1);
 // Unmounts and removes it; success when it is not there.
 [[nodiscard]] Result<> remove_netns_file(const std::string& path);
 

@@ -1,9 +1,11 @@
 #include "runtime/process/exec_in.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,11 +25,13 @@
 namespace berth::runtime {
 namespace {
 
-// Join order: mnt last, because after it /proc/<pid>/ns paths would mean nothing (the
-// descriptors are opened up front anyway) and the root changes with it.
+// Join order: user first (the others belong to it, and joining it gives the capabilities
+// inside that joining them needs); mnt last, because after it /proc/<pid>/ns paths would
+// mean nothing (the descriptors are opened up front anyway) and the root changes with it.
 constexpr std::pair<const char*, int> kNamespaces[] = {
-    {"cgroup", CLONE_NEWCGROUP}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},
-    {"net", CLONE_NEWNET},       {"pid", CLONE_NEWPID}, {"mnt", CLONE_NEWNS}};
+    {"user", CLONE_NEWUSER}, {"cgroup", CLONE_NEWCGROUP}, {"ipc", CLONE_NEWIPC},
+    {"uts", CLONE_NEWUTS},   {"net", CLONE_NEWNET},       {"pid", CLONE_NEWPID},
+    {"mnt", CLONE_NEWNS}};
 
 // In the first child: joins everything, forks the command into the pid namespace and
 // passes its status on. With a `console` socket (-t), the command takes a terminal from
@@ -49,6 +53,15 @@ constexpr std::pair<const char*, int> kNamespaces[] = {
                                        {}});
       _exit(125);
     }
+  }
+  // In the container's user namespace our host ids mean nothing: become its root.
+  if (ns[0].valid() &&
+      (::setresgid(0, 0, 0) != 0 || ::setgroups(0, nullptr) != 0 || ::setresuid(0, 0, 0) != 0)) {
+    report_child_error(report, Error{Code::kInternal,
+                                     "become root in the container's user namespace: " +
+                                         std::string(std::strerror(errno)),
+                                     {}});
+    _exit(125);
   }
   pid_t pid = ::fork();
   if (pid < 0) {
@@ -127,6 +140,12 @@ Result<int> exec_in(const ExecSpec& s) {
       return fail_errno(Code::kUnknownContainer, "open `" + path + "`", errno);
     ns.push_back(std::move(fd));
   }
+  // The user namespace is joined only when it is not ours (setns into our own fails).
+  struct stat mine {}, theirs {};
+  if (ns[0].valid() && ::stat("/proc/self/ns/user", &mine) == 0 &&
+      ::fstat(ns[0].get(), &theirs) == 0 && mine.st_ino == theirs.st_ino &&
+      mine.st_dev == theirs.st_dev)
+    ns[0].reset();
   // The descriptors were opened from the right process only if it is still the same one.
   if (!process_alive(s.pid, s.pid_start))
     return fail(Code::kInvalidConfig, "the container is not running");

@@ -20,6 +20,8 @@
 #include "runtime/process/caps.h"
 #include "runtime/process/child_report.h"
 #include "runtime/process/terminal.h"
+#include "runtime/process/userns.h"
+#include "runtime/rootfs/userns_rootfs.h"
 
 namespace berth::runtime {
 namespace {
@@ -81,6 +83,48 @@ int child_main(void* arg) {
   Error e = r ? exec_command(a->spec->argv, a->spec->env) : r.error();
   report_child_error(a->report_fd, e);
   _exit(125);
+}
+
+constexpr int kFlags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
+
+// With a user namespace the init must be created from inside it, so that its pid, mount,
+// uts and ipc namespaces belong to the container's root (else it could not mount /proc or
+// set its hostname). A helper child of ours prepares the rootfs's host side, joins the
+// namespace and clones the init with CLONE_PARENT: the init is still our child (waitpid,
+// SIGCHLD, the monitor's reaping are as without a user namespace). Returns its pid.
+Result<pid_t> clone_in_userns(ChildArgs args, std::vector<char>& stack) {
+  int pids[2], errs[2];
+  if (::pipe2(pids, O_CLOEXEC) != 0) return fail_errno(Code::kIo, "pipe", errno);
+  UniqueFd pid_r(pids[0]), pid_w(pids[1]);
+  if (::pipe2(errs, O_CLOEXEC) != 0) return fail_errno(Code::kIo, "pipe", errno);
+  UniqueFd err_r(errs[0]), err_w(errs[1]);
+  pid_t helper = ::fork();
+  if (helper < 0) return fail_errno(Code::kInternal, "fork", errno);
+  if (helper == 0) {
+    const InitSpec& spec = *args.spec;
+    auto r = prepare_userns_rootfs(spec.rootfs, spec.userns_fd);
+    if (r) r = become_userns_root(spec.userns_fd);
+    pid_t pid = -1;
+    if (r) {
+      pid = ::clone(child_main, stack.data() + stack.size(), (kFlags & ~SIGCHLD) | CLONE_PARENT,
+                    &args);
+      if (pid < 0) r = fail_errno(Code::kInternal, "clone the container process", errno);
+    }
+    if (!r) {
+      report_child_error(err_w.get(), r.error());
+      _exit(125);
+    }
+    _exit(::write(pid_w.get(), &pid, sizeof pid) == sizeof pid ? 0 : 125);
+  }
+  pid_w.reset();
+  err_w.reset();
+  pid_t pid = -1;
+  ssize_t n = ::read(pid_r.get(), &pid, sizeof pid);
+  while (::waitpid(helper, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  if (n == ssize_t(sizeof pid)) return pid;
+  if (auto r = read_child_report(err_r.get()); !r) return std::unexpected(r.error());
+  return fail(Code::kInternal, "clone the container process", "the helper process failed");
 }
 
 }  // namespace
@@ -145,9 +189,13 @@ Result<Spawned> spawn_init(const InitSpec& spec, const std::function<Result<>(pi
   ChildArgs args{&spec, sync_r.get(), report_w.get(), console_child.get()};
   // The child gets a copy of this memory (no CLONE_VM), so a plain buffer is its stack.
   std::vector<char> stack(1 << 20);
-  constexpr int kFlags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
-  pid_t pid = ::clone(child_main, stack.data() + stack.size(), kFlags, &args);
-  if (pid < 0) return fail_errno(Code::kInternal, "clone the container process", errno);
+  pid_t pid = -1;
+  if (spec.userns_fd >= 0) {
+    pid = BERTH_TRY(clone_in_userns(args, stack));
+  } else {
+    pid = ::clone(child_main, stack.data() + stack.size(), kFlags, &args);
+    if (pid < 0) return fail_errno(Code::kInternal, "clone the container process", errno);
+  }
   sync_r.reset();
   report_w.reset();
   console_child.reset();

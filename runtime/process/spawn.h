@@ -21,7 +21,8 @@ struct InitSpec {
   std::vector<std::string> env;   // the whole environment (K=V)
   std::string workdir = "/";      // created when missing, as Docker does
   std::string hostname;
-  int netns_fd = -1;  // network namespace to join; -1: keep the caller's (host)
+  int netns_fd = -1;   // network namespace to join; -1: keep the caller's (host)
+  int userns_fd = -1;  // user namespace (userns.h) the init is created in; -1: the host's
   RootfsSpec rootfs;
   int stdin_fd = -1;  // become 0, 1, 2 in the container
   int stdout_fd = -1;
