@@ -3,10 +3,13 @@
 #pragma once
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "tests/netns/fixture.h"
 
@@ -64,6 +67,17 @@ class Berth {
  private:
   std::string root_;
 };
+
+// Polls `cond` every 20 ms until it holds or `ms` have passed; returns whether it held
+// (the caller CHECKs what it waited for, so a timeout fails with the values shown).
+inline bool wait_for(const std::function<bool()>& cond, int ms = 5000) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  for (;;) {
+    if (cond()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
 
 // What a container may leave on the host, for "nothing left" checks.
 inline std::string mounts_under(const std::string& dir) {

@@ -8,15 +8,6 @@
 
 using namespace berth::test;
 
-namespace {
-
-void wait_for(const std::function<bool()>& cond, int ms = 5000) {
-  for (int i = 0; i < ms / 20 && !cond(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-}
-
-}  // namespace
-
 TEST_CASE("run -d then ps then stop then rm leaves nothing behind", "[runtime]") {
   Berth berth;
   std::string id = berth.ok("run -d --name web busybox sleep 1000");

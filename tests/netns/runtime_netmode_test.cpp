@@ -216,17 +216,12 @@ TEST_CASE("network connect on a stopped container lasts across stop, start and r
   // A restart policy's restart brings it back too.
   berth.ok("run -d --name bounce --restart always busybox sh -c 'sleep 1; exit 3'");
   berth.ok("network connect second bounce");
-  int restarts = 0;
-  for (int i = 0; i < 100 && restarts < 1; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    restarts = berth.inspect("bounce")["RestartCount"].get<int>();
-  }
-  REQUIRE(restarts >= 1);
+  REQUIRE(wait_for([&] { return berth.inspect("bounce")["RestartCount"].get<int>() >= 1; }, 10000));
   std::string eth1;
-  for (int i = 0; i < 50 && eth1.find("inet ") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  wait_for([&] {
     eth1 = berth("exec bounce ip -o -4 addr show eth1").out;
-  }
+    return eth1.find("inet ") != std::string::npos;
+  });
   CHECK(eth1.find("inet ") != std::string::npos);
   berth.ok("rm -f bounce");
 

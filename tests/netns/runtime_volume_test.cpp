@@ -293,9 +293,7 @@ TEST_CASE("volume create rm and prune wait for the lock container create holds",
     INFO(verb);
     sh("rm -f " + ready + "; (flock -x " + lock + " sh -c 'touch " + ready +
        "; sleep 1') >/dev/null 2>&1 &");
-    for (int i = 0; i < 250 && !path_exists(ready); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    REQUIRE(path_exists(ready));
+    REQUIRE(wait_for([&] { return path_exists(ready); }));
     auto t0 = std::chrono::steady_clock::now();
     auto r = berth(verb);
     CHECK(r.rc == 0);

@@ -7,55 +7,27 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include <catch2/catch.hpp>
 
 #include "core/ipam/disk_store.h"
+#include "tests/unit/temp_dir.h"
 
 using berth::Code;
 using berth::IpAddr;
 using namespace berth::ipam;
+using namespace berth::test;
 using namespace std::chrono_literals;
 
 namespace {
 
 IpAddr ip(const char* s) { return *IpAddr::parse(s); }
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/berth-ipam-store-XXXXXX";
-    REQUIRE(mkdtemp(tmpl));
-    path = tmpl;
-  }
-  ~TempDir() { (void)!std::system(("rm -rf '" + path + "'").c_str()); }
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-void spit(const std::string& path, const std::string& data) {
-  std::ofstream f(path, std::ios::binary);
-  f << data;
-}
-
 mode_t mode_of(const std::string& path) {
   struct stat st {};
   REQUIRE(lstat(path.c_str(), &st) == 0);
   return st.st_mode & 07777;
-}
-
-bool exists(const std::string& path) {
-  struct stat st {};
-  return lstat(path.c_str(), &st) == 0;
 }
 
 std::unique_ptr<DiskStore> open_store(const std::string& data_dir, bool create = true) {

@@ -3,7 +3,6 @@
 // errors, and the libcni-shaped result cache.
 #include <sys/stat.h>
 
-#include <cstdlib>
 #include <fstream>
 
 #include <catch2/catch.hpp>
@@ -12,22 +11,14 @@
 #include "runtime/network/cache.h"
 #include "runtime/network/engine.h"
 #include "runtime/network/plugin_request.h"
+#include "tests/unit/temp_dir.h"
 
 using namespace berth;
 using namespace berth::runtime::net;
+using berth::test::TempDir;
 using nlohmann::json;
 
 namespace {
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/berth-net-engine-XXXXXX";
-    REQUIRE(mkdtemp(tmpl));
-    path = tmpl;
-  }
-  ~TempDir() { (void)!std::system(("rm -rf '" + path + "'").c_str()); }
-};
 
 // Empty executables so that plugin lookup finds them; the fake exec never runs them.
 void fake_plugin(const std::string& dir, const std::string& name) {

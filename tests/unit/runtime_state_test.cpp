@@ -3,23 +3,17 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <cstdlib>
 #include <fstream>
 
 #include "runtime/container/state.h"
 #include "runtime/container/store.h"
-#include "runtime/rootfs/tree.h"
+#include "tests/unit/temp_dir.h"
 
 using namespace berth;
 using namespace berth::runtime;
+using berth::test::TempDir;
 
 namespace {
-
-std::string temp_root() {
-  char tmpl[] = "/tmp/berth-unit-XXXXXX";
-  REQUIRE(mkdtemp(tmpl));
-  return tmpl;
-}
 
 Container sample() {
   Container c;
@@ -87,7 +81,8 @@ TEST_CASE("status names", "[runtime][state]") {
 
 TEST_CASE("the store saves atomically, lists, resolves and reports missing containers",
           "[runtime][state]") {
-  std::string root = temp_root();
+  TempDir tmp;
+  const std::string& root = tmp.path;
   Store store(root);
   REQUIRE(store.init());
   Container c = sample();
@@ -111,11 +106,11 @@ TEST_CASE("the store saves atomically, lists, resolves and reports missing conta
   std::ofstream(store.dir(c.id) + "/state.json") << "{not json";
   CHECK(store.load(c.id).error().code == Code::kDecode);
   CHECK(store.list()->empty());
-  CHECK(remove_tree(root));
 }
 
 TEST_CASE("a container lock excludes a second holder until released", "[runtime][state]") {
-  std::string root = temp_root();
+  TempDir tmp;
+  const std::string& root = tmp.path;
   std::string path = root + "/lock";
   auto first = FileLock::acquire(path, 100);
   REQUIRE(first);
@@ -124,5 +119,4 @@ TEST_CASE("a container lock excludes a second holder until released", "[runtime]
   CHECK(second.error().code == Code::kTryAgainLater);
   *first = FileLock();
   CHECK(FileLock::acquire(path, 50));
-  CHECK(remove_tree(root));
 }

@@ -8,14 +8,14 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include "runtime/image/tar.h"
 #include "runtime/image/tar_header.h"
-#include "runtime/rootfs/tree.h"
+#include "tests/unit/temp_dir.h"
 
 using namespace berth;
 using namespace berth::runtime;
+using namespace berth::test;
 
 namespace {
 
@@ -60,15 +60,6 @@ struct TarBuilder {
   std::string finish() { return data + std::string(1024, '\0'); }
 };
 
-struct Dir {
-  std::string path;
-  Dir() {
-    char tmpl[] = "/tmp/berth-tar-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~Dir() { (void)remove_tree(path); }
-};
-
 Result<> extract(const std::string& archive, const std::string& dest) {
   std::string file = dest + ".tar";
   std::ofstream(file, std::ios::binary) << archive;
@@ -77,18 +68,6 @@ Result<> extract(const std::string& archive, const std::string& dest) {
   ::close(fd);
   ::unlink(file.c_str());
   return r;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-bool exists(const std::string& path) {
-  struct stat st {};
-  return ::lstat(path.c_str(), &st) == 0;
 }
 
 }  // namespace
@@ -139,7 +118,7 @@ TEST_CASE("pax records and headers", "[runtime][tar]") {
 }
 
 TEST_CASE("an archive is extracted with its files, dirs, links and pax names", "[runtime][tar]") {
-  Dir d;
+  TempDir d("tar");
   TarBuilder b;
   b.dir("etc/");
   b.file("etc/hostname", "box\n");
@@ -158,7 +137,7 @@ TEST_CASE("an archive is extracted with its files, dirs, links and pax names", "
 }
 
 TEST_CASE("symlinks in an archive cannot lead writes outside the destination", "[runtime][tar]") {
-  Dir d, outside;
+  TempDir d("tar"), outside("tar");
   REQUIRE(::mkdir((d.path + "/img").c_str(), 0755) == 0);
   {
     // An absolute target means the image's own path, which does not exist there: refused
@@ -181,7 +160,7 @@ TEST_CASE("symlinks in an archive cannot lead writes outside the destination", "
 }
 
 TEST_CASE("hostile or broken archives are refused with the entry named", "[runtime][tar]") {
-  Dir d;
+  TempDir d("tar");
   {
     TarBuilder b;
     b.file("../evil", "x");

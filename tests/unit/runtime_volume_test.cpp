@@ -5,25 +5,18 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 
 #include "runtime/container/clock.h"
 #include "runtime/container/parse.h"
 #include "runtime/container/volumes.h"
-#include "runtime/rootfs/tree.h"
+#include "tests/unit/temp_dir.h"
 
 using namespace berth;
 using namespace berth::runtime;
+using namespace berth::test;
 
 namespace {
-
-std::string temp_root() {
-  char tmpl[] = "/tmp/berth-unit-XXXXXX";
-  REQUIRE(mkdtemp(tmpl));
-  return tmpl;
-}
 
 Container user(const std::string& id_char, const std::string& name, std::vector<Volume> volumes) {
   Container c;
@@ -47,13 +40,6 @@ std::string mode_of(const std::string& path) {
   char buf[8];
   std::snprintf(buf, sizeof buf, "%o", st.st_mode & 07777);
   return buf;
-}
-
-void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 // What is really in a directory, sorted: a removed volume must leave no renamed tree.
@@ -154,7 +140,8 @@ TEST_CASE("volume sizes times and JSON as Docker shows them", "[runtime][volume]
 
 TEST_CASE("volume store: create ls inspect rm with Docker's modes under any umask",
           "[runtime][volume]") {
-  std::string root = temp_root();
+  TempDir tmp;
+  const std::string& root = tmp.path;
   Store store(root);
   mode_t old = ::umask(0);
   auto made = create_volume(store, "data");
@@ -176,8 +163,9 @@ TEST_CASE("volume store: create ls inspect rm with Docker's modes under any umas
 
   // Not volumes: a half-made one, a stray file, a symlink to a directory that looks like one.
   REQUIRE(::mkdir((root + "/volumes/half").c_str(), 0700) == 0);
-  write_file(root + "/volumes/stray", "x");
-  std::string elsewhere = temp_root();
+  spit(root + "/volumes/stray", "x");
+  TempDir tmp_elsewhere;
+  const std::string& elsewhere = tmp_elsewhere.path;
   REQUIRE(::mkdir((elsewhere + "/_data").c_str(), 0755) == 0);
   REQUIRE(::symlink(elsewhere.c_str(), (root + "/volumes/linked").c_str()) == 0);
   auto all = list_volumes(root);
@@ -201,17 +189,16 @@ TEST_CASE("volume store: create ls inspect rm with Docker's modes under any umas
   auto again = remove_volume(store, "data");
   REQUIRE_FALSE(again);
   CHECK(again.error().code == Code::kUnknownContainer);
-  (void)remove_tree(root);
-  (void)remove_tree(elsewhere);
 }
 
 TEST_CASE("volume store: rm removes planted symlinks and never their targets",
           "[runtime][volume]") {
-  std::string root = temp_root(), outside = temp_root();
+  TempDir tmp, tmp_outside;
+  const std::string &root = tmp.path, &outside = tmp_outside.path;
   Store store(root);
-  write_file(outside + "/file", "precious");
+  spit(outside + "/file", "precious");
   REQUIRE(::mkdir((outside + "/dir").c_str(), 0755) == 0);
-  write_file(outside + "/dir/f", "deep");
+  spit(outside + "/dir/f", "deep");
   auto v = create_volume(store, "trap");
   REQUIRE(v);
   std::string data = v->mountpoint;
@@ -219,28 +206,27 @@ TEST_CASE("volume store: rm removes planted symlinks and never their targets",
   REQUIRE(::symlink((outside + "/dir").c_str(), (data + "/dirlink").c_str()) == 0);
   REQUIRE(::mkdir((data + "/sub").c_str(), 0755) == 0);
   REQUIRE(::symlink(outside.c_str(), (data + "/sub/up").c_str()) == 0);
-  write_file(data + "/sub/own", "mine");
+  spit(data + "/sub/own", "mine");
 
   auto rm = remove_volume(store, "trap");
   // The targets first: a failed rm must not have touched them either.
-  CHECK(read_file(outside + "/file") == "precious");
-  CHECK(read_file(outside + "/dir/f") == "deep");
+  CHECK(slurp(outside + "/file") == "precious");
+  CHECK(slurp(outside + "/dir/f") == "deep");
   CHECK(rm);
   CHECK(mode_of(root + "/volumes/trap") == "missing");
   CHECK(raw_entries(root + "/volumes").empty());
   auto left = list_volumes(root);
   REQUIRE(left);
   CHECK(left->empty());
-  (void)remove_tree(root);
-  (void)remove_tree(outside);
 }
 
 TEST_CASE("volume store: rm refuses a volume a container names and prune skips it",
           "[runtime][volume]") {
-  std::string root = temp_root();
+  TempDir tmp;
+  const std::string& root = tmp.path;
   Store store(root);
   for (const char* n : {"used", "loose", "other"}) REQUIRE(create_volume(store, n));
-  write_file(root + "/volumes/loose/_data/blob", std::string(1500, 'x'));
+  spit(root + "/volumes/loose/_data/blob", std::string(1500, 'x'));
   record(store, user("a", "holder", {{"used", "/d", false}}));
   Container reader = user("b", "reader", {{"used", "/r", true}});
   reader.created = "2024-05-01T12:00:01Z";  // listed oldest first
@@ -260,5 +246,4 @@ TEST_CASE("volume store: rm refuses a volume a container names and prune skips i
   REQUIRE(left);
   CHECK(names(*left) == std::vector<std::string>{"used"});
   CHECK(raw_entries(root + "/volumes") == std::vector<std::string>{"used"});
-  (void)remove_tree(root);
 }

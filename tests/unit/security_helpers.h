@@ -20,12 +20,17 @@
 #include "core/ipam/disk_store.h"
 #include "core/nft/lock.h"
 #include "ipam/config.h"
+#include "tests/unit/temp_dir.h"
 
 namespace berth::test::security {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
-
+// tests/unit/temp_dir.h's, for the tests that use this namespace.
+using berth::test::exists;
+using berth::test::slurp;
+using berth::test::spit;
+using berth::test::TempDir;
 
 // Names that would leave a directory, or break a file name or a line, if used as given.
 inline std::vector<std::string> hostile_names() {
@@ -39,16 +44,6 @@ inline std::string show(const std::string& s) {
   return out + (s.size() > 40 ? "...(" + std::to_string(s.size()) + " bytes)" : "");
 }
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/berth-security-XXXXXX";
-    REQUIRE(mkdtemp(tmpl));
-    path = tmpl;
-  }
-  ~TempDir() { (void)!std::system(("rm -rf '" + path + "'").c_str()); }
-};
-
 // umask 000 while alive: whatever mode a file gets is the one the code asked for.
 struct NoUmask {
   mode_t saved = ::umask(0);
@@ -59,23 +54,6 @@ inline mode_t mode_of(const std::string& path) {
   struct stat st {};
   REQUIRE(::lstat(path.c_str(), &st) == 0);
   return st.st_mode & 07777;
-}
-
-inline bool exists(const std::string& path) {
-  struct stat st {};
-  return ::lstat(path.c_str(), &st) == 0;
-}
-
-inline void spit(const std::string& path, const std::string& data) {
-  std::ofstream f(path, std::ios::binary);
-  f << data;
-}
-
-inline std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
 }
 
 // Every entry below `dir` with its content (files) or "<dir>"/"-> target": a fingerprint
