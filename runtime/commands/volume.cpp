@@ -1,14 +1,12 @@
 // volume create | ls | inspect | rm | prune: named volumes, Docker's `local` driver (the
 // rules, locking included, are in runtime/container/volumes.h).
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <iostream>
 #include <memory>
 #include <set>
 #include <string>
 
+#include "runtime/commands/confirm.h"
 #include "runtime/commands/context.h"
 #include "runtime/container/volumes.h"
 
@@ -112,25 +110,6 @@ void add_rm(CLI::App& volume, Context& ctx) {
   });
 }
 
-// Without -f: asks on a terminal; refuses when stdin is none (a script must say -f).
-bool confirmed(Context& ctx) {
-  if (!::isatty(STDIN_FILENO)) {
-    ctx.report({Code::kInvalidConfig, "volume prune needs confirmation",
-                "stdin is not a terminal; use -f to remove every unused volume without asking"});
-    return false;
-  }
-  std::printf(
-      "WARNING! This will remove all local volumes not used by at least one container.\n"
-      "Are you sure you want to continue? [y/N] ");
-  std::fflush(stdout);
-  std::string answer;
-  std::getline(std::cin, answer);
-  while (!answer.empty() && (answer.back() == ' ' || answer.back() == '\r')) answer.pop_back();
-  if (answer == "y" || answer == "Y" || answer == "yes" || answer == "Yes") return true;
-  std::fprintf(stderr, "berth: volume prune cancelled; nothing was removed\n");
-  return false;
-}
-
 void add_prune(CLI::App& volume, Context& ctx) {
   auto force = std::make_shared<bool>(false);
   auto all = std::make_shared<bool>(false);
@@ -141,7 +120,12 @@ void add_prune(CLI::App& volume, Context& ctx) {
                 "Accepted for Docker's sake: berth's volumes are all named, and prune "
                 "considers every one of them");
   cmd->callback([&ctx, force] {
-    if (!*force && !confirmed(ctx)) return;
+    if (!*force) {
+      auto yes = confirm_prune(
+          "volume prune", "This will remove all local volumes not used by at least one container.");
+      if (!yes) return ctx.report(yes.error());
+      if (!*yes) return;
+    }
     auto report = prune_volumes(ctx.rt().store);
     if (!report) return ctx.report(report.error());
     if (!report->removed.empty()) {

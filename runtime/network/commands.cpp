@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
+#include "runtime/commands/confirm.h"
 #include "runtime/network/inspect_json.h"
 
 namespace berth::runtime::net {
@@ -125,8 +126,12 @@ void add_prune(CLI::App& parent, std::function<Networks()> make) {
       parent.add_subcommand("prune", "Remove every network no container uses (never `bridge`)");
   // CLI11 writes the flag through this pointer while parsing: the callback keeps it alive.
   auto force = std::make_shared<bool>(false);
-  cmd->add_flag("-f,--force", *force, "Do not prompt (berth never prompts)");
+  cmd->add_flag("-f,--force", *force, "Do not ask for confirmation");
   cmd->callback([make, force] {
+    if (!*force && !must(cli::confirm_prune("network prune",
+                                            "This will remove all custom networks not used by "
+                                            "at least one container.")))
+      return;
     auto nets = make();
     auto removed = must(nets.prune());
     if (removed.empty()) return;

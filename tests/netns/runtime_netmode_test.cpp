@@ -244,3 +244,28 @@ TEST_CASE("network connect on a stopped container lasts across stop, start and r
   CHECK(berth("network rm second").rc == 0);
   CHECK(veth_links().empty());
 }
+
+TEST_CASE("network prune asks as Docker does and needs -f without a terminal", "[runtime][net]") {
+  // script(1) (bsdutils, essential on Debian) gives berth a terminal for stdin.
+  REQUIRE_FALSE(sh("command -v script || true").empty());
+  Berth berth;
+  berth.ok("network create spare");
+  auto refused = berth("network prune </dev/null");
+  INFO(refused.err);
+  CHECK(refused.rc == 1);
+  CHECK(refused.err.find("use -f") != std::string::npos);
+  CHECK(refused.out.empty());
+  CHECK(berth("network inspect spare").rc == 0);
+
+  std::string cmd = bin_dir() + "/berth --root " + berth.root() + " network prune";
+  std::string no = sh("printf 'n\\n' | script -qec '" + cmd + "' /dev/null 2>&1");
+  INFO(no);
+  CHECK(no.find("WARNING! This will remove all custom networks not used by at least one "
+                "container.\r\nAre you sure you want to continue? [y/N] ") != std::string::npos);
+  CHECK(berth("network inspect spare").rc == 0);
+  std::string yes = sh("printf 'y\\n' | script -qec '" + cmd + "' /dev/null 2>&1");
+  INFO(yes);
+  CHECK(yes.find("Deleted Networks:\r\nspare\r\n") != std::string::npos);
+  CHECK(berth("network inspect spare").rc == 1);
+  CHECK(berth.ok("network prune -f").empty());
+}
