@@ -6,6 +6,7 @@
 
 #include "runtime/commands/context.h"
 #include "runtime/container/lifecycle.h"
+#include "runtime/container/volumes.h"
 
 namespace berth::runtime::cli {
 
@@ -29,6 +30,7 @@ void add_inspect_commands(CLI::App& app, Context& ctx) {
       std::optional<Usage> usage;
       if (is_active(c->state.status)) usage = Cgroup(ctx.rt().cgroups, id).usage();
       auto j = inspect_json(*c, usage);
+      j["Mounts"] = mounts_json(*c, ctx.rt().store.root());  // needs the root: volumes' paths
       if (format.empty()) {
         out.push_back(std::move(j));
         continue;

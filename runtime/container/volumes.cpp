@@ -262,6 +262,29 @@ bool volume_matches(const VolumeFilter& f, const VolumeInfo& v, bool in_use) {
                      [&](const std::string& n) { return v.name.find(n) != std::string::npos; });
 }
 
+nlohmann::json mounts_json(const Container& c, const std::string& root) {
+  auto out = nlohmann::json::array();
+  for (const auto& v : c.config.volumes) {
+    // A named volume's source has no '/' (parse_volume), a bind's is absolute. Mode
+    // repeats what -v said ("ro" or nothing), never Docker's SELinux "z": berth does not
+    // relabel. Every mount is rprivate (rootfs/mounts.cpp makes the tree private first),
+    // which Docker reports for binds only.
+    bool named = v.source[0] != '/';
+    nlohmann::json m = {{"Type", named ? "volume" : "bind"},
+                        {"Source", named ? volumes_path(root) + "/" + v.source + "/_data" : v.source},
+                        {"Destination", v.target},
+                        {"Mode", v.read_only ? "ro" : ""},
+                        {"RW", !v.read_only},
+                        {"Propagation", named ? "" : "rprivate"}};
+    if (named) {
+      m["Name"] = v.source;
+      m["Driver"] = "local";
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
 nlohmann::json volume_json(const VolumeInfo& v) {
   return {{"CreatedAt", v.created_at},
           {"Driver", "local"},

@@ -75,6 +75,10 @@ struct VolumeFilter {
 [[nodiscard]] Result<> add_volume_filter(VolumeFilter& f, std::string_view kv);
 [[nodiscard]] bool volume_matches(const VolumeFilter& f, const VolumeInfo& v, bool in_use);
 
+// `inspect`'s "Mounts": per -v, in order, Type ("bind" or "volume"), Source (the host
+// path: a volume's <root>/volumes/<name>/_data), Destination, Mode, RW, Propagation and,
+// for a volume, Name and Driver, as Docker shows them.
+[[nodiscard]] nlohmann::json mounts_json(const Container& c, const std::string& root);
 // `volume inspect`'s object: CreatedAt, Driver, Labels, Mountpoint, Name, Options, Scope.
 [[nodiscard]] nlohmann::json volume_json(const VolumeInfo& v);
 // Docker's units.HumanSize: decimal units, 4 significant digits ("0B", "1.5kB", "12.35MB").

@@ -170,6 +170,30 @@ TEST_CASE("volume rm removes symlinks planted in the volume and never their targ
   CHECK(sh("ls -A " + berth.root() + "/volumes").empty());
 }
 
+TEST_CASE("inspect shows a container's -v as Docker's Mounts", "[runtime][volume]") {
+  Berth berth;
+  std::string host = temp_dir() + "/shared";
+  berth.ok("create --name mnt --net none -v data:/d -v " + host + ":/h:ro busybox true");
+  auto m = berth.inspect("mnt")["Mounts"];
+  INFO(m.dump(2));
+  REQUIRE(m.size() == 2);
+  CHECK(m[0]["Type"] == "volume");
+  CHECK(m[0]["Name"] == "data");
+  CHECK(m[0]["Source"] == nlohmann::json::parse(berth.ok("volume inspect data"))[0]["Mountpoint"]);
+  CHECK(m[0]["Destination"] == "/d");
+  CHECK(m[0]["RW"] == true);
+  CHECK(m[1]["Type"] == "bind");
+  CHECK_FALSE(m[1].contains("Name"));
+  CHECK(m[1]["Source"] == host);
+  CHECK(m[1]["Destination"] == "/h");
+  CHECK(m[1]["Mode"] == "ro");
+  CHECK(m[1]["RW"] == false);
+  CHECK(m[1]["Propagation"] == "rprivate");
+  CHECK(berth.ok("inspect -f '{{json .Mounts}}' mnt") == m.dump());
+  berth.ok("create --name bare --net none busybox true");
+  CHECK(berth.inspect("bare")["Mounts"] == nlohmann::json::array());
+}
+
 TEST_CASE("volume prune removes only volumes no container refers to", "[runtime][volume]") {
   Berth berth;
   berth.ok("volume create loose");

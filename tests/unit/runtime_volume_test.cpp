@@ -88,6 +88,27 @@ TEST_CASE("volume users: every container naming the volume, not host paths", "[r
   CHECK(volume_users(all, "unused").empty());
 }
 
+TEST_CASE("inspect's Mounts: binds and named volumes as Docker shows them", "[runtime][volume]") {
+  auto c = user("a", "web", {{"data", "/d", false}, {"/srv/www", "/www", true}});
+  auto m = mounts_json(c, "/r");
+  REQUIRE(m.size() == 2);
+  CHECK(m[0] == nlohmann::json{{"Type", "volume"},
+                               {"Name", "data"},
+                               {"Source", "/r/volumes/data/_data"},
+                               {"Destination", "/d"},
+                               {"Driver", "local"},
+                               {"Mode", ""},
+                               {"RW", true},
+                               {"Propagation", ""}});
+  CHECK(m[1] == nlohmann::json{{"Type", "bind"},
+                               {"Source", "/srv/www"},
+                               {"Destination", "/www"},
+                               {"Mode", "ro"},
+                               {"RW", false},
+                               {"Propagation", "rprivate"}});
+  CHECK(mounts_json(user("b", "bare", {}), "/r") == nlohmann::json::array());
+}
+
 TEST_CASE("volume ls filters", "[runtime][volume]") {
   VolumeInfo v{"web-data", "/r/volumes/web-data/_data", "2024-05-01T12:00:00Z"};
   VolumeFilter none;
