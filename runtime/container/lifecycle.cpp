@@ -164,6 +164,7 @@ Result<int> run_attached(Runtime& rt, const std::string& id, const LaunchIo& io)
   o.echo = true;
   o.proxy_signals = true;
   o.io = io;
+  o.size_from = window_size_source();  // the user's terminal, with -i or without
   return supervise(rt, id, std::move(*l), o);
 }
 

@@ -36,7 +36,7 @@ int pump(Launched& l, std::optional<LogWriter>& log, const SuperviseOptions& o, 
   bool input = tty && o.io.stdin_fd >= 0;
   bool echo = o.echo;
   int interrupts = 0;
-  if (tty) copy_window_size(o.io.stdin_fd, l.tty.get());
+  if (tty) copy_window_size(o.size_from, l.tty.get());
   while (open[0] || open[1] || !exited) {
     pollfd fds[5] = {{open[0] ? streams[0] : -1, POLLIN, 0},
                      {open[1] ? streams[1] : -1, POLLIN, 0},
@@ -70,7 +70,7 @@ int pump(Launched& l, std::optional<LogWriter>& log, const SuperviseOptions& o, 
       if (::read(sigfd, &si, sizeof si) == sizeof si) {
         int sig = int(si.ssi_signo);
         if (sig == SIGWINCH) {
-          copy_window_size(o.io.stdin_fd, l.tty.get());
+          copy_window_size(o.size_from, l.tty.get());
         } else {
           // As Docker's CLI: a pid 1 without handlers ignores ^C, so the third one kills.
           if ((sig == SIGINT || sig == SIGTERM) && ++interrupts >= 3) sig = SIGKILL;

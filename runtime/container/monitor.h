@@ -16,6 +16,10 @@ struct SuperviseOptions {
   bool echo = false;           // also copy the output to our own stdout/stderr
   bool proxy_signals = false;  // forward INT, TERM, HUP, QUIT, USR1, USR2 to the container
   LaunchIo io;                 // for restarts
+  // -t: the terminal whose window size the container's follows (at start and on SIGWINCH);
+  // -1: none. Not io.stdin_fd: without -i that is no terminal of ours, yet the user's
+  // terminal still resizes.
+  int size_from = -1;
 };
 
 // Supervises container `id`, already launched as `l` and recorded as running, until it
