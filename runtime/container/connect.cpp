@@ -65,6 +65,39 @@ Result<NetAttachment> attach_connected(Runtime& rt, Container& c, const Connecte
   return c.state.networks.back();
 }
 
+bool is_own_network(const Container& c, const std::string& network) {
+  // kDefaultNetwork is named "bridge", like the network mode that means it.
+  return network == c.config.network && uses_plugins(c.config.network);
+}
+
+bool uses_plugins(const std::string& mode) {
+  return mode != "host" && mode != "none" && !mode.starts_with("container:");
+}
+
+Result<NetAttachment> attach_own(Runtime& rt, Container& c) {
+  const ContainerConfig& cfg = c.config;
+  auto nets = rt.networks();
+  std::string network = cfg.network;
+  if (network == "bridge") network = BERTH_TRY(nets.ensure_default()).name;
+  std::vector<std::string> used;
+  for (const auto& a : c.state.networks) used.push_back(a.ifname);
+  net::AttachOptions opts;
+  opts.ifname = next_ifname(used);  // eth0 at start; later after `network connect`'s
+  opts.ports = cfg.ports;
+  if (!cfg.ip.empty()) opts.ip = IpAddr::parse(cfg.ip);
+  opts.mac = cfg.mac;
+  opts.container_name = c.name;
+  // As in Docker, names resolve on user-defined networks only.
+  if (cfg.network != "bridge") {
+    opts.aliases = cfg.aliases;
+    opts.aliases.insert(opts.aliases.begin(), c.name);
+  }
+  auto att = nets.attach(c.id, c.state.netns, network, opts);
+  if (!att) return std::unexpected(att.error().wrap("attach to network `" + network + "`"));
+  c.state.networks.push_back(attachment_record(*att, opts.aliases));
+  return c.state.networks.back();
+}
+
 Result<> connect_container(Runtime& rt, const std::string& id, const ConnectRequest& req) {
   for (const auto& a : req.aliases) BERTH_TRY(validate_alias(a));
   if (!req.ip.empty() && !IpAddr::parse(req.ip))
@@ -72,16 +105,27 @@ Result<> connect_container(Runtime& rt, const std::string& id, const ConnectRequ
   auto lock = BERTH_TRY(rt.store.lock(id));
   auto c = BERTH_TRY(load_connectable(rt, id));
   const std::string network = BERTH_TRY(rt.networks().inspect(req.network)).name;
-  bool already = network == c.config.network ||
-                 (network == net::kDefaultNetwork && c.config.network == "bridge");
+  const bool own = is_own_network(c, network);
+  bool already = own && !c.own_network_detached;
   for (const auto& n : c.connected) already |= n.network == network;
   for (const auto& a : c.state.networks) already |= a.network == network;
   if (already)
     return fail(Code::kInvalidConfig,
                 "container `" + c.name + "` is already on network `" + network + "`");
-  ConnectedNetwork n{network, req.aliases, req.ip};
-  if (attached_now(c)) BERTH_TRY(attach_connected(rt, c, n));
-  c.connected.push_back(std::move(n));
+  if (own) {
+    // Back on the network it was created on, as it was created: its -p, --ip, --mac-address
+    // and --network-alias. Other settings would have to outlive the next start too.
+    if (!req.aliases.empty() || !req.ip.empty())
+      return fail(Code::kInvalidConfig,
+                  "network `" + network + "` is the one container `" + c.name + "` was created on",
+                  "it comes back with the settings it was created with; drop --alias and --ip");
+    if (attached_now(c)) BERTH_TRY(attach_own(rt, c));
+    c.own_network_detached = false;
+  } else {
+    ConnectedNetwork n{network, req.aliases, req.ip};
+    if (attached_now(c)) BERTH_TRY(attach_connected(rt, c, n));
+    c.connected.push_back(std::move(n));
+  }
   BERTH_TRY(rt.store.save(c));
   if (attached_now(c)) refresh_hosts(rt, c, {network});
   return {};
@@ -94,20 +138,18 @@ Result<> disconnect_container(Runtime& rt, const std::string& id, const std::str
                                     [&](const ConnectedNetwork& n) { return n.network == network; });
   auto live = std::find_if(c.state.networks.begin(), c.state.networks.end(),
                            [&](const NetAttachment& a) { return a.network == network; });
-  if (attached_now(c) && live != c.state.networks.end()) {
-    BERTH_TRY(rt.networks().detach(c.id, c.state.netns, live->network, live->ifname));
-    c.state.networks.erase(live);
-  } else if (was_connected == c.connected.end()) {
-    bool own = network == c.config.network ||
-               (network == net::kDefaultNetwork && c.config.network == "bridge");
-    if (own)
-      return fail(Code::kInvalidConfig,
-                  "container `" + c.name + "` is not running; it was created on network `" +
-                      network + "`, which berth detaches only from a running container");
+  const bool own = is_own_network(c, network) && !c.own_network_detached;
+  const bool now = attached_now(c) && live != c.state.networks.end();
+  if (!now && !own && was_connected == c.connected.end())
     return fail(Code::kInvalidConfig,
                 "container `" + c.name + "` is not on network `" + network + "`");
+  if (now) {
+    BERTH_TRY(rt.networks().detach(c.id, c.state.netns, live->network, live->ifname));
+    c.state.networks.erase(live);
   }
   if (was_connected != c.connected.end()) c.connected.erase(was_connected);
+  // Its own network is not attached again at the next start (nor by a restart policy).
+  if (own) c.own_network_detached = true;
   BERTH_TRY(rt.store.save(c));
   if (attached_now(c)) refresh_hosts(rt, c, {network});
   return {};

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "runtime/container/clock.h"
+#include "runtime/container/connect.h"
 
 namespace berth::runtime {
 namespace {
@@ -50,13 +51,17 @@ nlohmann::json network_settings(const Container& c) {
                        {"InterfaceName", a.ifname}};
     if (primary.is_null()) primary = nets[a.network];
   }
-  // Networks joined with `network connect` show while stopped too, without addresses
-  // (as Docker lists a stopped container's networks).
-  for (const auto& n : c.connected)
-    if (!nets.contains(n.network))
-      nets[n.network] = {{"IPAddress", ""},        {"IPPrefixLen", 0},       {"Gateway", ""},
-                         {"GlobalIPv6Address", ""}, {"GlobalIPv6PrefixLen", 0}, {"IPv6Gateway", ""},
-                         {"MacAddress", ""},        {"Aliases", n.aliases},   {"InterfaceName", ""}};
+  // Its networks show while stopped too, without addresses (as Docker lists a stopped
+  // container's networks): its own unless `network disconnect` took it, and connected ones.
+  auto idle = [&](const std::string& network, const std::vector<std::string>& aliases) {
+    if (!nets.contains(network))
+      nets[network] = {{"IPAddress", ""},        {"IPPrefixLen", 0},       {"Gateway", ""},
+                       {"GlobalIPv6Address", ""}, {"GlobalIPv6PrefixLen", 0}, {"IPv6Gateway", ""},
+                       {"MacAddress", ""},        {"Aliases", aliases},     {"InterfaceName", ""}};
+  };
+  if (uses_plugins(c.config.network) && !c.own_network_detached)
+    idle(c.config.network, c.config.aliases);
+  for (const auto& n : c.connected) idle(n.network, n.aliases);
   nlohmann::json j = {{"SandboxKey", c.state.netns}, {"Ports", ports}, {"Networks", nets}};
   // Docker's top-level fields describe the default bridge (or the first network).
   for (const char* k : {"IPAddress", "IPPrefixLen", "Gateway", "MacAddress"})

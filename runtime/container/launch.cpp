@@ -21,10 +21,6 @@
 namespace berth::runtime {
 namespace {
 
-bool uses_plugins(const std::string& mode) {
-  return mode != "host" && mode != "none" && !mode.starts_with("container:");
-}
-
 // mkdir -p; each directory made here gets exactly `mode` (the umask does not apply).
 Result<> mkdir_p(const std::string& path, mode_t mode) {
   for (size_t pos = 1; pos != std::string::npos;) {
@@ -176,24 +172,8 @@ Result<Launched> launch(Runtime& rt, Container& c, const LaunchIo& io) {
     netns_fd.reset(::open(netns_path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!netns_fd.valid()) return fail_errno(Code::kNetns, "open `" + netns_path + "`", errno);
   }
-  if (uses_plugins(cfg.network)) {
-    auto nets = rt.networks();
-    std::string network = cfg.network;
-    if (network == "bridge") network = BERTH_TRY(nets.ensure_default()).name;
-    net::AttachOptions opts;
-    opts.ports = cfg.ports;
-    if (!cfg.ip.empty()) opts.ip = IpAddr::parse(cfg.ip);
-    opts.mac = cfg.mac;
-    opts.container_name = c.name;
-    // As in Docker, names resolve on user-defined networks only.
-    if (cfg.network != "bridge") {
-      opts.aliases = cfg.aliases;
-      opts.aliases.insert(opts.aliases.begin(), c.name);
-    }
-    auto att = nets.attach(c.id, netns_path, network, opts);
-    if (!att) return std::unexpected(att.error().wrap("attach to network `" + network + "`"));
-    c.state.networks.push_back(attachment_record(*att, opts.aliases));
-  }
+  // Unless `network disconnect` took it away: then the netns has `lo` only.
+  if (uses_plugins(cfg.network) && !c.own_network_detached) BERTH_TRY(attach_own(rt, c));
   // Networks joined with `network connect` come back at every start.
   if (!netns_path.empty())
     for (const auto& n : c.connected) BERTH_TRY(attach_connected(rt, c, n));

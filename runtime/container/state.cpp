@@ -101,7 +101,8 @@ void from_json(const nlohmann::json& j, ConnectedNetwork& n) {
 
 void to_json(nlohmann::json& j, const Container& c) {
   j = {{"Id", c.id},         {"Name", c.name},  {"Created", c.created}, {"ImageDir", c.image_dir},
-       {"Config", c.config}, {"ConnectedNetworks", c.connected}, {"State", c.state}};
+       {"Config", c.config}, {"ConnectedNetworks", c.connected},
+       {"OwnNetworkDetached", c.own_network_detached}, {"State", c.state}};
 }
 
 void from_json(const nlohmann::json& j, Container& c) {
@@ -111,6 +112,7 @@ void from_json(const nlohmann::json& j, Container& c) {
   get_opt(j, "ImageDir", c.image_dir);
   get_opt(j, "Config", c.config);
   get_opt(j, "ConnectedNetworks", c.connected);
+  get_opt(j, "OwnNetworkDetached", c.own_network_detached);
   get_opt(j, "State", c.state);
 }
 

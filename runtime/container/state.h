@@ -67,6 +67,9 @@ struct Container {
   std::string image_dir;  // the image's directory when created (its rootfs is the lower layer)
   ContainerConfig config;
   std::vector<ConnectedNetwork> connected;  // changed by network connect/disconnect only
+  // `network disconnect` from its own (--net) network: as with Docker it stays off that
+  // network across stop, start and restarts, until `network connect` brings it back.
+  bool own_network_detached = false;
   State state;
   friend bool operator==(const Container&, const Container&) = default;
 };

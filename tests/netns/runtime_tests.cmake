@@ -12,5 +12,6 @@ list(APPEND BERTH_NETNS_SOURCES
   runtime_volume_test.cpp
   runtime_exec_tty_test.cpp
   runtime_run_tty_test.cpp
+  runtime_net_own_test.cpp
   runtime_userns_test.cpp
 )

@@ -67,6 +67,11 @@ TEST_CASE("a container record survives JSON unchanged", "[runtime][state]") {
   Container back = j.get<Container>();
   CHECK(back == c);
   CHECK(nlohmann::json::parse(j.dump()).get<Container>() == c);
+  // Left its own network with `network disconnect`: kept; a record without it has not.
+  c.own_network_detached = true;
+  CHECK(nlohmann::json(c).get<Container>() == c);
+  j.erase("OwnNetworkDetached");
+  CHECK_FALSE(j.get<Container>().own_network_detached);
 }
 
 TEST_CASE("status names", "[runtime][state]") {
