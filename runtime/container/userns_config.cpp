@@ -62,6 +62,14 @@ Result<> parse_userns_options(const std::string& mode, const std::vector<std::st
         Code::kInvalidConfig,
         "conflicting options: a user namespace cannot share the network of `" + c.network + "`",
         "the network namespace must belong to the container's own user namespace");
+  // The host side mounts the volumes before the init mounts /proc, /sys and /dev (which
+  // need the container's own namespaces, userns_rootfs.h): one below those would be hidden.
+  for (const auto& v : c.volumes)
+    for (const char* dir : {"/proc", "/sys", "/dev"})
+      if (v.target == dir || v.target.starts_with(std::string(dir) + "/"))
+        return fail(Code::kInvalidConfig,
+                    "a volume at `" + v.target + "` is not supported with a user namespace",
+                    std::string("the container's own ") + dir + " is mounted over it");
   for (const auto& m : uidmaps) c.uid_map.push_back(BERTH_TRY(parse_id_range(m, "--uidmap")));
   for (const auto& m : gidmaps) c.gid_map.push_back(BERTH_TRY(parse_id_range(m, "--gidmap")));
   if (c.gid_map.empty()) c.gid_map = c.uid_map;

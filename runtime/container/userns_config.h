@@ -20,8 +20,9 @@ namespace berth::runtime {
 
 // Fills c.userns, c.uid_map, c.gid_map from the options (code 7 for what is wrong: an
 // unknown mode, a bad or overlapping map, maps with `--userns host|auto`, a user
-// namespace with `--net host` or `--net container:`). A --uidmap without --gidmap maps
-// gids the same way, as podman does. Call after c.network is set.
+// namespace with `--net host` or `--net container:`, or with a volume under /proc, /sys or
+// /dev). Call after c.network and c.volumes are set. A --uidmap without --gidmap maps
+// gids the same way, as podman does.
 [[nodiscard]] Result<> parse_userns_options(const std::string& mode,
                                             const std::vector<std::string>& uidmaps,
                                             const std::vector<std::string>& gidmaps,

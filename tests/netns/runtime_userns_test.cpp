@@ -215,6 +215,7 @@ TEST_CASE("bad user namespace options fail with 125 and leave nothing", "[runtim
       {"--uidmap 0:100000:100 --gidmap 5:100000:100", "--gidmap: container id 0"},
       {"--userns auto --uidmap 0:100000:10", "conflicting options"},
       {"--userns auto --net host", "cannot share the network"},
+      {"--userns auto -v /tmp:/dev/x", "a volume at `/dev/x` is not supported"},
   };
   for (const auto& c : cases) {
     auto r = berth(std::string("run --rm ") + c.args + " busybox true");
