@@ -28,7 +28,7 @@ namespace {
 
 struct ChildArgs {
   const InitSpec* spec;
-  int sync_fd;     // read end: one byte = placed in the cgroups, go on
+  int sync_fd;     // read end: one byte = placed in the cgroups, go on to exec
   int report_fd;   // write end, close-on-exec
   int console_fd;  // tty: our end of the socket the terminal's master goes back through
 };
@@ -43,11 +43,10 @@ Result<> mkdir_p(const std::string& dir) {
   return {};
 }
 
-Result<> setup(const InitSpec& s, int console_fd) {
+// Everything the child can do before it is in its cgroups: join the network namespace,
+// name itself, build the rootfs, take its terminal or standard streams.
+Result<> prepare(const InitSpec& s, int console_fd) {
   reset_signals();
-  // After the parent placed us: the cgroup namespace's root becomes our own cgroup.
-  if (::unshare(CLONE_NEWCGROUP) != 0 && errno != EINVAL)
-    return fail_errno(Code::kInternal, "create cgroup namespace", errno);
   if (s.netns_fd >= 0 && ::setns(s.netns_fd, CLONE_NEWNET) != 0)
     return fail_errno(Code::kNetns, "join the network namespace", errno);
   if (!s.hostname.empty() && ::sethostname(s.hostname.data(), s.hostname.size()) != 0)
@@ -66,6 +65,14 @@ Result<> setup(const InitSpec& s, int console_fd) {
       if (fds[i] >= 0 && fds[i] != i && ::dup2(fds[i], i) < 0)
         return fail_errno(Code::kIo, "set up standard streams", errno);
   }
+  return {};
+}
+
+// Once in its cgroups, right before exec.
+Result<> finish(const InitSpec& s) {
+  // The cgroup namespace's root becomes the cgroup the parent just put us in.
+  if (::unshare(CLONE_NEWCGROUP) != 0 && errno != EINVAL)
+    return fail_errno(Code::kInternal, "create cgroup namespace", errno);
   // Nothing of the runtime's may leak into the container.
   ::syscall(SYS_close_range, 3, UINT_MAX, CLOSE_RANGE_CLOEXEC);
   BERTH_TRY(new_session(s.tty));
@@ -76,10 +83,16 @@ Result<> setup(const InitSpec& s, int console_fd) {
 
 int child_main(void* arg) {
   auto* a = static_cast<ChildArgs*>(arg);
+  // The parent moves us into our cgroups meanwhile: on cgroup v1 the first move waits out
+  // an RCU grace period (~7 ms here), which the rootfs work below now overlaps. What the
+  // kernel charges before the move (mount structures) stays with the runtime's cgroup; the
+  // command itself only runs once we are placed.
+  auto r = prepare(*a->spec, a->console_fd);
   char go = 0;
+  // Failed or not, wait: the parent must never place a process that already exited.
   if (::read(a->sync_fd, &go, 1) != 1) _exit(125);  // the parent gave up on us
   ::close(a->sync_fd);
-  auto r = setup(*a->spec, a->console_fd);
+  if (r) r = finish(*a->spec);
   Error e = r ? exec_command(a->spec->argv, a->spec->env) : r.error();
   report_child_error(a->report_fd, e);
   _exit(125);

@@ -1,6 +1,7 @@
 // The container's first process: cloned into new pid, mount, uts and ipc namespaces, it
-// waits until the parent has put it into its cgroups, then enters its cgroup namespace
-// and network namespace, builds its rootfs, drops capabilities and execs the command.
+// enters its network namespace and builds its rootfs while the parent puts it into its
+// cgroups, then waits for that, enters its cgroup namespace, drops capabilities and execs
+// the command.
 // Its failures before exec reach the parent with their message (child_report.h).
 #pragma once
 
@@ -37,9 +38,10 @@ struct Spawned {
   UniqueFd tty;    // InitSpec::tty: the terminal's master side; else invalid
 };
 
-// Clones the init. `place(pid)` runs in the parent while the child is still waiting
-// (cgroup placement); if it fails the child is killed. Returns once the command has been
-// exec'd, or the child's own error (code kCommandNotFound / kCannotInvoke for the exec).
+// Clones the init. `place(pid)` runs in the parent while the child builds its rootfs
+// (cgroup placement; the child execs only after it); if it fails the child is killed.
+// Returns once the command has been exec'd, or the child's own error (code
+// kCommandNotFound / kCannotInvoke for the exec).
 // The child is a child of the caller: the caller reaps it.
 [[nodiscard]] Result<Spawned> spawn_init(const InitSpec& spec,
                                          const std::function<Result<>(pid_t)>& place);
