@@ -85,6 +85,10 @@ class Firewall {
   // use or absent).
   [[nodiscard]] Result<bool> remove_table_if_unused();
 
+  // The nftables socket's descriptor. Closing it after a batch that deleted elements waits
+  // for an RCU grace period (nf_tables frees them first); link_delete.h can take that wait.
+  [[nodiscard]] int socket_fd() const { return sock_.fd(); }
+
  private:
   Firewall(Socket sock, FileLock lock) : sock_(std::move(sock)), lock_(std::move(lock)) {}
 

@@ -42,6 +42,8 @@ Socket::Socket(UniqueMnlSocket nl)
       seq_(uint32_t(std::time(nullptr))),
       rx_(kRxSize) {}
 
+int Socket::fd() const { return mnl_socket_get_fd(nl_.get()); }
+
 void Socket::drain() {
   while (recv(mnl_socket_get_fd(nl_.get()), rx_.data(), rx_.size(), MSG_DONTWAIT) > 0) {
   }

@@ -37,6 +37,9 @@ class Socket {
       uint16_t type, uint16_t family, bool dump,
       const std::function<void(nlmsghdr*)>& payload = {});
 
+  // The netlink socket's descriptor (to keep it open elsewhere: link_delete.h).
+  [[nodiscard]] int fd() const;
+
  private:
   explicit Socket(UniqueMnlSocket nl);
   // Reads and throws away anything queued (replies of an abandoned request).

@@ -53,10 +53,11 @@ Result<bool> firewall_present(const FirewallNeeds& needs);
 // Removes the attachment's elements (DEL: no addresses or ports needed), and the
 // network's own ones when it was the network's last attachment. `meanwhile` (always run,
 // even when nftables failed) runs after the removal and before the nftables socket is
-// closed: the close waits for the kernel to free the deleted elements (an RCU grace
-// period, ~10 ms here), and work done meanwhile overlaps that wait.
+// closed, with that socket's descriptor (-1 when it could not be opened): the close waits
+// for the kernel to free the deleted elements (an RCU grace period, ~10-15 ms here), a
+// wait `meanwhile` can hand to another process by keeping the descriptor open there.
 Result<size_t> firewall_remove(const std::string& network, const std::string& tag,
-                               const std::function<void()>& meanwhile = {});
+                               const std::function<void(int nft_fd)>& meanwhile = {});
 // Removes every element of `network` whose tag is not in `keep`, and the network's own
 // elements too when no attachment is left; drops berth's tables when they are empty.
 Result<size_t> firewall_gc(const std::string& network, const std::set<std::string>& keep);

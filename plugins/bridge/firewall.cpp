@@ -80,14 +80,14 @@ Result<bool> firewall_present(const FirewallNeeds& needs) {
 }
 
 Result<size_t> firewall_remove(const std::string& network, const std::string& tag,
-                               const std::function<void()>& meanwhile) {
+                               const std::function<void(int nft_fd)>& meanwhile) {
   auto fw = nft::Firewall::open(kNftLock);
   if (!fw) {
-    if (meanwhile) meanwhile();
+    if (meanwhile) meanwhile(-1);
     return std::unexpected(fw.error());
   }
   auto n = fw->remove_by_tag([&](std::string_view t) { return t == tag; }, network_when_unused(network));
-  if (meanwhile) meanwhile();
+  if (meanwhile) meanwhile(fw->socket_fd());
   return n;
 }  // Closing the socket here waits for nf_tables to free what the batch deleted.
 

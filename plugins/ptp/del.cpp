@@ -7,6 +7,7 @@
 #include "core/cni/delegate.h"
 #include "core/failpoint.h"
 #include "core/netlink/link.h"
+#include "core/netlink/link_delete.h"
 #include "core/netns.h"
 #include "plugins/ptp/ptp.h"
 
@@ -14,16 +15,17 @@ namespace berth::ptp {
 namespace {
 
 Result<> delete_peer_end(const Config& cfg) {
-  std::optional<netlink::Socket> s;
   if (cfg.peer_netns.empty()) {
-    s = BERTH_TRY(netlink::Socket::open());
-  } else {
-    auto ns = NetNs::open(cfg.peer_netns);
-    if (!ns && ns.error().code == Code::kUnknownContainer) return {};  // gone, and the link with it
-    if (!ns) return std::unexpected(ns.error().wrap("peerNetns"));
-    s = BERTH_TRY(netlink::Socket::open_in(*ns));
+    // Our own namespace: the kernel's cleanup after the deletion is left to a child.
+    auto s = BERTH_TRY(netlink::Socket::open());
+    BERTH_TRY(netlink::delete_link_unwaited(s, cfg.peer_ifname));
+    return {};
   }
-  BERTH_TRY(netlink::delete_link(*s, cfg.peer_ifname));
+  auto ns = NetNs::open(cfg.peer_netns);
+  if (!ns && ns.error().code == Code::kUnknownContainer) return {};  // gone, and the link with it
+  if (!ns) return std::unexpected(ns.error().wrap("peerNetns"));
+  auto s = BERTH_TRY(netlink::Socket::open_in(*ns));
+  BERTH_TRY(netlink::delete_link(s, cfg.peer_ifname));
   return {};
 }
 
