@@ -20,9 +20,8 @@
 namespace berth::netlink {
 namespace {
 
-// Closes every descriptor from 3 up but those in `keep`.
-void close_all_but(std::vector<int> keep) {
-  std::sort(keep.begin(), keep.end());
+// Closes every descriptor from 3 up but those in `keep` (sorted).
+void close_all_but(std::span<const int> keep) {
   unsigned from = 3;
   for (int fd : keep) {
     if (fd < 3) continue;
@@ -54,17 +53,15 @@ bool send_delete(int index) {
   return hdr->nlmsg_type == NLMSG_ERROR && static_cast<nlmsgerr*>(NLMSG_DATA(hdr))->error == 0;
 }
 
-// The child: plain syscalls only (it is a fork of a process that may hold library locks).
-// Says on `status_fd` whether the kernel took the request, then holds `linger` until
-// `hold_fd` reads end-of-file: every copy of its write end, the parent's, is closed.
-[[noreturn]] void child_main(int index, int status_fd, int hold_fd, std::span<const int> linger) {
+// The child: plain syscalls only, no allocation (it is a fork of a process that may hold
+// library locks). Says on `status_fd` whether the kernel took the request, then holds
+// `keep` (sorted; the lingering descriptors and its own two) until `hold_fd` reads
+// end-of-file: every copy of its write end, the parent's, is closed.
+[[noreturn]] void child_main(int index, int status_fd, int hold_fd, std::span<const int> keep) {
   // Nothing else of the parent's may stay open: a CNI runtime reads the plugin's stdout
   // until every writer closed it, and must not wait for this child.
   int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
   for (int fd = 0; fd < 3; ++fd) ::dup2(devnull, fd);
-  std::vector<int> keep(linger.begin(), linger.end());
-  keep.push_back(status_fd);
-  keep.push_back(hold_fd);
   close_all_but(keep);
   char ok = send_delete(index) ? 1 : 0;
   (void)!::write(status_fd, &ok, 1);
@@ -119,12 +116,16 @@ Result<bool> delete_link_unwaited(const Socket& s, const std::string& name,
   UniqueFd hold_r(hold[0]);
   // Deliberately never closed by us: it reaches end-of-file in the child when we exit.
   const int hold_w = hold[1];
+  std::vector<int> keep(linger.begin(), linger.end());
+  keep.push_back(status_w.get());
+  keep.push_back(hold_r.get());
+  std::sort(keep.begin(), keep.end());
   pid_t child = ::fork();
   if (child < 0) {
     ::close(hold_w);
     return delete_link(s, name);
   }
-  if (child == 0) child_main(index, status_w.get(), hold_r.get(), linger);
+  if (child == 0) child_main(index, status_w.get(), hold_r.get(), keep);
   status_w.reset();
   hold_r.reset();
   for (int waits = 0; waits < 100; ++waits) {  // ~10 s, then the kernel is stuck
