@@ -69,7 +69,7 @@ TEST_CASE("id maps must be disjoint on both sides and map root", "[runtime][user
   CHECK_FALSE(overlaps_host(ok, 200010, 5));
 }
 
-TEST_CASE("--userns and --uidmap/--gidmap become the config", "[runtime][userns]") {
+TEST_CASE("the options --userns and --uidmap/--gidmap become the config", "[runtime][userns]") {
   CHECK(parsed("", {}, {}).userns.empty());
   CHECK(parsed("host", {}, {}).userns.empty());
   CHECK(parsed("auto", {}, {}).userns == "auto");
