@@ -15,10 +15,14 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "tests/common/hostile_text.h"
 #include "tests/netns/fixture.h"
 #include "tests/netns/runtime_helpers.h"
 
 namespace berth::test::security {
+
+using berth::test::NoUmask;
+using berth::test::show;
 
 using nlohmann::json;
 
@@ -37,19 +41,6 @@ inline std::vector<std::string> hostile_dirs() {
 }
 
 inline int host_veth_count() { return std::stoi(sh("ip -o link show type veth | wc -l")); }
-
-inline std::string show(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s.substr(0, 40)) out += c < 0x20 ? '?' : char(c);
-  return out + (s.size() > 40 ? "...(" + std::to_string(s.size()) + " bytes)" : "");
-}
-
-// umask 000 while alive, for this process and what it starts: a file's mode is then the
-// one the code asked for.
-struct NoUmask {
-  mode_t saved = ::umask(0);
-  ~NoUmask() { ::umask(saved); }
-};
 
 inline int mode_of(const std::string& path) {
   struct stat st {};

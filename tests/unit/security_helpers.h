@@ -20,9 +20,13 @@
 #include "core/ipam/disk_store.h"
 #include "core/nft/lock.h"
 #include "ipam/config.h"
+#include "tests/common/hostile_text.h"
 #include "tests/unit/temp_dir.h"
 
 namespace berth::test::security {
+
+using berth::test::NoUmask;
+using berth::test::show;
 
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -37,18 +41,6 @@ inline std::vector<std::string> hostile_names() {
   return {"..",  ".",        "../x", "/abs", "a/b", "x/../../etc", std::string("a\0b", 3),
           "a\nb", "a\rb", std::string(300, 'a'), std::string(300, 'a') + "/x"};
 }
-
-inline std::string show(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s.substr(0, 40)) out += c < 0x20 ? '?' : char(c);
-  return out + (s.size() > 40 ? "...(" + std::to_string(s.size()) + " bytes)" : "");
-}
-
-// umask 000 while alive: whatever mode a file gets is the one the code asked for.
-struct NoUmask {
-  mode_t saved = ::umask(0);
-  ~NoUmask() { ::umask(saved); }
-};
 
 inline mode_t mode_of(const std::string& path) {
   struct stat st {};
