@@ -51,8 +51,20 @@ Result<std::vector<RangeSet>> parse_sets(const json& request, const json& ipam) 
   for (size_t i = 0; i < sets.size(); ++i)
     for (size_t j = 0; j < i; ++j)
       if (sets[i].overlaps(sets[j]))
-        return bad("range set", sets[i].str(), "overlaps range set " + sets[j].str());
+        return bad(sets[i].where(), sets[i].str(),
+                   "overlaps range set " + sets[j].where() + " " + sets[j].str());
   return sets;
+}
+
+// A next hop the container can reach without another router: inside a range's subnet
+// (on the link once the address is set) or a range's gateway (berth-ptp and the
+// reference ptp put it on the link as a /32). The kernel refuses any other gw when the
+// plugin adds the route, long after the links were made.
+bool on_link(const IpAddr& gw, const std::vector<RangeSet>& sets) {
+  for (const auto& set : sets)
+    for (const auto& r : set.ranges())
+      if (r.subnet.contains(gw) || r.gateway == gw) return true;
+  return false;
 }
 
 Result<std::vector<cni::Route>> parse_routes(const json& ipam) {
@@ -62,6 +74,26 @@ Result<std::vector<cni::Route>> parse_routes(const json& ipam) {
   auto parsed = cni::parse_result(json{{"routes", *r}}, "1.1.0");
   if (!parsed) return bad("ipam.routes", r->dump(), parsed.error().details);
   return parsed->routes;
+}
+
+// Each route's gw: of dst's family, and on the link (on_link()).
+Result<> check_route_gateways(const std::vector<cni::Route>& routes,
+                              const std::vector<RangeSet>& sets) {
+  for (size_t i = 0; i < routes.size(); ++i) {
+    const auto& rt = routes[i];
+    if (!rt.gw) continue;  // the plugin sends it via its family's gateway
+    const std::string key = "ipam.routes[" + std::to_string(i) + "].gw";
+    if (rt.gw->family() != rt.dst.addr.family())
+      return bad(key, rt.gw->str(), "is not of the address family of dst " + rt.dst.str());
+    if (!on_link(*rt.gw, sets)) {
+      std::string subnets;
+      for (const auto& set : sets) subnets += (subnets.empty() ? "" : ",") + set.str();
+      return bad(key, rt.gw->str(),
+                 "is unreachable: it lies in no range's subnet (" + subnets +
+                     ") and is no range's gateway");
+    }
+  }
+  return {};
 }
 
 // "10.1.2.3" or "10.1.2.3/24" (the prefix is ignored); nullopt when neither.
@@ -100,11 +132,21 @@ Result<std::string> parse_data_dir(const json& request) {
   return dir;
 }
 
+Result<Addressing> parse_addressing(const json& request) {
+  const json* ipam = BERTH_TRY(ipam_of(request));
+  Addressing a;
+  a.sets = BERTH_TRY(parse_sets(request, *ipam));
+  a.routes = BERTH_TRY(parse_routes(*ipam));
+  return a;
+}
+
 Result<IpamConfig> parse_config(const json& request) {
   const json* ipam = BERTH_TRY(ipam_of(request));
   IpamConfig c;
-  c.sets = BERTH_TRY(parse_sets(request, *ipam));
-  c.routes = BERTH_TRY(parse_routes(*ipam));
+  auto a = BERTH_TRY(parse_addressing(request));
+  BERTH_TRY(check_route_gateways(a.routes, a.sets));
+  c.sets = std::move(a.sets);
+  c.routes = std::move(a.routes);
   c.data_dir = BERTH_TRY(parse_data_dir(request));
   if (const json* rc = cni::find_ci(*ipam, "resolvConf"); rc && !rc->is_null()) {
     if (!rc->is_string()) return bad("ipam.resolvConf", rc->dump(), "must be a string");

@@ -28,6 +28,14 @@ struct IpamConfig {
   std::string data_dir = std::string(kDefaultDataDir);
 };
 
+// The range sets and routes alone, each range checked, but routes not judged by where
+// their gw lies: parse_config() checks that for any consumer, berth-bridge more strictly.
+struct Addressing {
+  std::vector<RangeSet> sets;
+  std::vector<cni::Route> routes;
+};
+[[nodiscard]] Result<Addressing> parse_addressing(const nlohmann::json& request);
+
 // Parses and validates all of it (ADD, CHECK, STATUS). Reads `resolvConf` from disk.
 [[nodiscard]] Result<IpamConfig> parse_config(const nlohmann::json& request);
 

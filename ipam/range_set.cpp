@@ -55,12 +55,15 @@ Result<Range> parse_range(const json& obj, const std::string& where) {
 
   Range r;
   r.subnet = *subnet;
+  r.key = where;
   const IpAddr net = subnet->network();
   r.start = BERTH_TRY(get_ip(obj, "rangeStart", where, r.subnet, true)).value_or(net.next());
   const IpAddr last = subnet->last();
   r.end = BERTH_TRY(get_ip(obj, "rangeEnd", where, r.subnet, true))
               .value_or(net.is_v4() ? last.plus(-1) : last);
-  // The gateway may lie outside the subnet (routed setups); only its family must match.
+  // The gateway may lie outside the subnet, as host-local allows: berth-ptp (like the
+  // reference ptp) reaches it through an on-link /32. berth-bridge, which cannot, refuses
+  // such a range itself (plugins/bridge/addressing.cpp). Only its family must match.
   r.gateway = BERTH_TRY(get_ip(obj, "gateway", where, r.subnet, false)).value_or(net.next());
   if (r.end < r.start)
     return bad(where + ".rangeEnd", r.end.str(),
@@ -92,6 +95,7 @@ Result<RangeSet> RangeSet::of(std::vector<Range> ranges, const std::string& wher
   }
   RangeSet s;
   s.ranges_ = std::move(ranges);
+  s.where_ = where;
   return s;
 }
 

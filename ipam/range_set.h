@@ -18,7 +18,8 @@ struct Range {
   Prefix subnet;   // network address: no host bits
   IpAddr start;    // first address handed out; default network + 1
   IpAddr end;      // last; default broadcast - 1 (IPv4) or the last address (IPv6)
-  IpAddr gateway;  // default network + 1; never handed out
+  IpAddr gateway;  // default network + 1; never handed out; may lie outside the subnet
+  std::string key;  // where the config has it, e.g. "ipam.ranges[1][0]", for messages
 
   [[nodiscard]] bool contains(const IpAddr& ip) const {
     return ip.family() == start.family() && start <= ip && ip <= end;
@@ -55,9 +56,12 @@ class RangeSet {
   [[nodiscard]] bool overlaps(const RangeSet& o) const;
   // "10.1.0.0/24,10.2.0.0/24": the subnets, for messages.
   [[nodiscard]] std::string str() const;
+  // Where the config has it, e.g. "ipam.ranges[1]", for messages.
+  [[nodiscard]] const std::string& where() const { return where_; }
 
  private:
   std::vector<Range> ranges_;  // never empty
+  std::string where_;
 };
 
 }  // namespace berth::ipam

@@ -1,7 +1,9 @@
 // ADD: IPAM first (the container MAC derives from its IPv4 address), then the bridge, the
 // veth pair born with its peer inside the container, addresses and routes in there,
-// forwarding and masquerade on the host. Each step arms a rollback; a failure anywhere
-// leaves nothing behind.
+// forwarding and masquerade on the host. What can be checked without the kernel is checked
+// before IPAM (and IPAM's result right after it). Each step arms a rollback; a failure
+// leaves nothing behind but the bridge and its gateway address (shared by the network's
+// containers: another ADD may be attaching to them at this moment).
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
@@ -17,6 +19,7 @@
 #include "core/netns.h"
 #include "core/scope_exit.h"
 #include "core/sysctl.h"
+#include "plugins/bridge/addressing.h"
 #include "plugins/bridge/bridge.h"
 #include "plugins/bridge/config.h"
 
@@ -127,6 +130,7 @@ Result<> enable_localnet(const std::string& bridge) {
 
 Result<cni::CniResult> cmd_add(const cni::Request& req) {
   auto cfg = BERTH_TRY(parse_config(req));
+  if (!cfg.ipam_type.empty()) BERTH_TRY(check_ipam_config(req, cfg.ipam_type));
   auto ns = BERTH_TRY(NetNs::open(req.env.netns));
   auto self = BERTH_TRY(NetNs::current());
   if (ns.same_as(self))
@@ -148,6 +152,7 @@ Result<cni::CniResult> cmd_add(const cni::Request& req) {
     if (!cfg.ipam_type.empty()) (void)cni::delegate_run(req, cfg.ipam_type, "DEL");
   });
   failpoint("bridge.add.addresses_leased");
+  BERTH_TRY(check_ipam_result(ipam, cfg.ipam_type));
   fill_gateways(ipam);
 
   // 2. The bridge, and the gateway addresses on it.

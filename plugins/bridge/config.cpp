@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "core/cni/args.h"
+#include "core/cni/delegate.h"
 #include "core/cni/names.h"
 #include "core/nft/element.h"
 
@@ -42,6 +43,33 @@ Result<std::optional<netlink::Mac>> mac_from(const json* v, const std::string& w
   auto m = netlink::parse_mac(v->get<std::string>());
   if (!m) return fail(Code::kInvalidConfig, "invalid " + where, "`" + v->get<std::string>() + "` is no MAC address");
   return m;
+}
+
+// IPAM plugins a user may mean, named in the error for a missing ipam.type.
+std::string known_ipam_types(const std::string& cni_path) {
+  std::string known = "berth-ipam (built in)";
+  for (const char* t : {"host-local", "static", "dhcp", "whereabouts"})
+    if (cni::find_plugin(t, cni_path)) known += std::string(", ") + t;
+  return known;
+}
+
+// ipam.type, or "" for an L2-only network (no addresses). The reference bridge reads a
+// missing type as L2-only, and its L2 example is `"ipam": {}`: that stays so. But an ipam
+// object with settings and no type is a forgotten type, not a wish for no addresses: ADD
+// would succeed and leave the container without the addresses the user configured. DEL and
+// GC release nothing for it, so they still run (an old L2 attachment must go away).
+Result<std::string> ipam_type_of(const json& ipam, const cni::Env& env) {
+  if (!ipam.is_object()) return fail(Code::kInvalidConfig, "invalid network config", "`ipam` must be an object");
+  auto t = ipam.find("type");
+  if (t != ipam.end() && !t->is_null()) {
+    if (!t->is_string()) return fail(Code::kInvalidConfig, "invalid network config", "`ipam.type` must be a string");
+    if (!t->get<std::string>().empty()) return t->get<std::string>();
+  }
+  if (ipam.empty() || env.command == "DEL" || env.command == "GC") return std::string();
+  return fail(Code::kInvalidConfig, "missing ipam.type",
+              "the `ipam` object has settings but no `type` naming the IPAM plugin; known types: " +
+                  known_ipam_types(env.path) +
+                  ". For a network without addresses, leave `ipam` out or empty ({})");
 }
 
 }  // namespace
@@ -98,13 +126,8 @@ Result<Config> parse_config(const cni::Request& req) {
   cfg.internal = BERTH_TRY(get_bool(c, "internal", false));
   cfg.icc = BERTH_TRY(get_bool(c, "icc", true));
   cfg.macspoofchk = BERTH_TRY(get_bool(c, "macspoofchk", false));
-  if (auto it = c.find("ipam"); it != c.end() && !it->is_null()) {
-    if (!it->is_object()) return fail(Code::kInvalidConfig, "invalid network config", "`ipam` must be an object");
-    if (auto t = it->find("type"); t != it->end()) {
-      if (!t->is_string()) return fail(Code::kInvalidConfig, "invalid network config", "`ipam.type` must be a string");
-      cfg.ipam_type = t->get<std::string>();
-    }
-  }
+  if (auto it = c.find("ipam"); it != c.end() && !it->is_null())
+    cfg.ipam_type = BERTH_TRY(ipam_type_of(*it, req.env));
   if (auto it = c.find("dns"); it != c.end()) {
     auto d = cni::parse_dns(*it);
     if (!d) return fail(Code::kInvalidConfig, "invalid network config", d.error().details);

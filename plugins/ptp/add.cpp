@@ -36,6 +36,23 @@ Result<> fill_gateways(cni::CniResult& ipam) {
   return {};
 }
 
+// The container end's only on-link neighbours are the gateways (/32 each; the subnet goes
+// through them), so a route's gw must be one of them. The kernel would refuse any other
+// at the route step, after the pair exists.
+Result<> check_route_gateways(const cni::CniResult& ipam) {
+  for (size_t i = 0; i < ipam.routes.size(); ++i) {
+    const auto& gw = ipam.routes[i].gw;
+    if (!gw) continue;
+    bool on_link = false;
+    for (const auto& ip : ipam.ips) on_link |= ip.gateway == gw;
+    if (!on_link)
+      return fail(Code::kInvalidConfig,
+                  "invalid routes[" + std::to_string(i) + "].gw `" + gw->str() + "` from the IPAM plugin",
+                  "berth-ptp's container reaches only its gateways on the link; route via one of them");
+  }
+  return {};
+}
+
 // Container side: lo and the link up, addresses without connected routes, the gateway
 // as an on-link /32, the rest of the subnet and IPAM's routes through it.
 Result<> configure_container(const Socket& ctr, int index, const cni::CniResult& ipam) {
@@ -92,6 +109,7 @@ Result<cni::CniResult> cmd_add(const cni::Request& req) {
   failpoint("ptp.add.addresses_leased");
   if (ipam.ips.empty()) return fail(Code::kInvalidConfig, "IPAM plugin returned missing IP config");
   BERTH_TRY(fill_gateways(ipam));
+  BERTH_TRY(check_route_gateways(ipam));
 
   // 2. The pair: created from the peer side, the container end born in the container.
   BERTH_TRY(netlink::create_veth(peer, {cfg.peer_ifname, req.env.ifname, ns.fd(), std::nullopt, cfg.mtu, 0}));

@@ -161,3 +161,132 @@ TEST_CASE("without the privileges it needs ADD says which and leaves nothing") {
     REQUIRE(sh("ip -o link show br-nocap 2>/dev/null").empty());
   }
 }
+
+namespace {
+
+// What a user would compare to see that a refused ADD changed nothing: links, addresses,
+// routes, the whole nftables ruleset and the IPAM store.
+std::string host_state() {
+  return sh("ip -o link show; ip -o addr show; ip route show; ip -6 route show; nft list ruleset; "
+            "find /var/lib/cni 2>/dev/null | sort");
+}
+
+// ADD refused with code 7 whose msg names `field`, and the host exactly as before.
+void require_refused_untouched(const std::string& ns, const json& conf, const std::string& field) {
+  const auto before = host_state();
+  auto r = cni("ADD", ns, "c1", conf);
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code != 0);
+  REQUIRE(r.json["code"] == 7);
+  REQUIRE_THAT(r.json["msg"].get<std::string>(), Catch::Contains(field));
+  REQUIRE(host_state() == before);
+  REQUIRE(sh("ip -o link show " + conf["bridge"].get<std::string>() + " 2>/dev/null").empty());
+  REQUIRE(sh_in(ns, "ip -o link show eth0 2>/dev/null").empty());
+}
+
+json with_ranges(json conf, const std::string& ipam, json ranges) {
+  conf["ipam"] = {{"type", ipam}, {"ranges", ranges}};
+  if (ipam == "host-local") conf["cniVersion"] = "1.0.0";  // Debian's host-local: <= 1.0.0
+  return conf;
+}
+
+}  // namespace
+
+// Issue 14: a gateway outside its subnet got as far as the container's default route
+// (code 100 "add route 0.0.0.0/0 via 10.9.9.1") and left the bridge behind, with the
+// gateway address on it. Both berth-ipam and host-local accept such a range (berth-ptp can
+// use it); berth-bridge cannot, and must say so before making anything.
+TEST_CASE("a range's gateway outside its subnet is code 7 and nothing is made") {
+  auto ns = make_netns("c1");
+  for (const std::string ipam : {"berth-ipam", "host-local"}) {
+    INFO(ipam);
+    auto conf = with_ranges(bridge_conf("gwout", "10.90.0.0/24"), ipam,
+                            json::array({json::array({{{"subnet", "10.90.0.0/24"}, {"gateway", "10.9.9.1"}}})}));
+    require_refused_untouched(ns, conf, "ipam.ranges[0][0].gateway `10.9.9.1`");
+    // The second range of a set, and the legacy top-level form.
+    conf["ipam"]["ranges"] = json::array({json::array(
+        {{{"subnet", "10.90.0.0/24"}}, {{"subnet", "10.90.1.0/24"}, {"gateway", "10.90.0.1"}}})});
+    require_refused_untouched(ns, conf, "ipam.ranges[0][1].gateway `10.90.0.1`");
+    conf["ipam"].erase("ranges");
+    conf["ipam"]["subnet"] = "10.90.0.0/24";
+    conf["ipam"]["gateway"] = "10.9.9.1";
+    require_refused_untouched(ns, conf, "ipam.gateway `10.9.9.1`");
+  }
+}
+
+TEST_CASE("a route via a gw on no range's subnet is code 7 and nothing is made") {
+  auto ns = make_netns("c1");
+  for (const std::string ipam : {"berth-ipam", "host-local"}) {
+    INFO(ipam);
+    auto conf = with_ranges(bridge_conf("rtgw", "10.91.0.0/24"), ipam,
+                            json::array({json::array({{{"subnet", "10.91.0.0/24"}}})}));
+    conf["ipam"]["routes"] = json::array({{{"dst", "0.0.0.0/0"}}, {{"dst", "192.168.0.0/16"}, {"gw", "172.16.0.1"}}});
+    require_refused_untouched(ns, conf, "ipam.routes[1].gw `172.16.0.1`");
+  }
+}
+
+TEST_CASE("a config error berth-ipam sees is code 7 and nothing is made") {
+  auto ns = make_netns("c1");
+  const json set = json::array({{{"subnet", "10.92.0.0/24"}}});
+  auto conf = bridge_conf("cfg7", "10.92.0.0/24");
+  const struct {
+    json ranges;
+    const char* field;
+  } cases[] = {
+      {json::array({json::array({{{"subnet", "10.92.0.0/24"}, {"rangeStart", "10.93.0.1"}}})}), "ipam.ranges[0][0].rangeStart"},
+      {json::array({json::array({{{"subnet", "10.92.0.0/24"}, {"rangeEnd", "10.93.0.1"}}})}), "ipam.ranges[0][0].rangeEnd"},
+      {json::array({json::array({{{"subnet", "10.92.0.0/24"}, {"rangeStart", "10.92.0.9"}, {"rangeEnd", "10.92.0.5"}}})}),
+       "ipam.ranges[0][0].rangeEnd"},
+      {json::array({json::array({{{"subnet", "10.92.0.0/24"}}, {{"subnet", "10.92.0.0/16"}}})}), "ipam.ranges[0][1].subnet"},
+      {json::array({set, json::array({{{"subnet", "10.92.0.128/25"}}})}), "ipam.ranges[1] `10.92.0.128/25`"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.field);
+    require_refused_untouched(ns, with_ranges(conf, "berth-ipam", c.ranges), c.field);
+  }
+}
+
+// The result of an IPAM plugin berth cannot read the config of (static) is checked as soon
+// as it arrives, before the bridge: refused, and the lease (if the plugin keeps one) released.
+TEST_CASE("an IPAM result with a gateway off its subnet is code 7 and nothing is made") {
+  if (access("/usr/lib/cni/static", X_OK) != 0) {
+    WARN("Debian's reference `static` IPAM is not installed: skipped");
+    return;
+  }
+  auto ns = make_netns("c1");
+  auto conf = bridge_conf("stgw", "10.94.0.0/24", {{"cniVersion", "1.0.0"}});
+  conf["ipam"] = {{"type", "static"}, {"addresses", json::array({{{"address", "10.94.0.5/24"}, {"gateway", "10.9.9.1"}}})}};
+  require_refused_untouched(ns, conf, "ips[0].gateway `10.9.9.1`");
+  conf["ipam"]["addresses"][0]["gateway"] = "10.94.0.1";
+  conf["ipam"]["routes"] = json::array({{{"dst", "192.168.0.0/16"}, {"gw", "172.16.0.1"}}});
+  require_refused_untouched(ns, conf, "routes[0].gw `172.16.0.1`");
+}
+
+// Issue 14: `ipam` without `type` was read as L2-only and ADD succeeded with no addresses.
+TEST_CASE("an ipam object without a type is code 7 naming the known types, an empty one is L2-only") {
+  auto ns = make_netns("c1");
+  auto conf = bridge_conf("notype", "10.95.0.0/24");
+  conf["ipam"].erase("type");
+  const auto before = host_state();
+  auto r = cni("ADD", ns, "c1", conf);
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code != 0);
+  REQUIRE(r.json["code"] == 7);
+  REQUIRE_THAT(r.json["msg"].get<std::string>(), Catch::Contains("ipam.type"));
+  REQUIRE_THAT(r.json["details"].get<std::string>(), Catch::Contains("berth-ipam") && Catch::Contains("host-local"));
+  REQUIRE(host_state() == before);
+  conf["ipam"]["type"] = "";
+  REQUIRE(cni("ADD", ns, "c1", conf).json["code"] == 7);
+  REQUIRE(host_state() == before);
+  // DEL of such a config (an attachment an older berth made L2-only) still succeeds.
+  REQUIRE(cni("DEL", ns, "c1", conf).exit_code == 0);
+
+  // The reference's L2-only form: an empty ipam (or none) gives an interface, no address.
+  conf["ipam"] = json::object();
+  auto l2 = cni("ADD", ns, "c1", conf);
+  INFO(l2.out << l2.err);
+  REQUIRE(l2.exit_code == 0);
+  REQUIRE_FALSE(l2.json.contains("ips"));
+  REQUIRE(sh_in(ns, "ip -o -4 addr show eth0").empty());
+  REQUIRE(cni("DEL", ns, "c1", conf).exit_code == 0);
+}

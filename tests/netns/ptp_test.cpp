@@ -162,3 +162,37 @@ TEST_CASE("ptp: failures roll back: duplicate ifname, missing IPAM, ipMasq unsup
   REQUIRE(leases("fail") == 1);
   REQUIRE(sh_in(ns2, "ip -o link show eth0 2>/dev/null").empty());
 }
+
+// Issue 14's class in berth-ptp: the container end's only on-link neighbour is its gateway
+// (a /32; the subnet goes through it), so a route via another address of the subnet was
+// refused by the kernel at the route step (code 100, "Nexthop has invalid gateway").
+TEST_CASE("ptp: a route via a gw that is not the gateway is code 7 before the pair is made") {
+  auto ns = make_netns("c1");
+  auto conf = ptp_conf("rtgw", "10.105.0.0/24");
+  conf["ipam"]["routes"] = json::array({{{"dst", "192.168.0.0/16"}, {"gw", "10.105.0.9"}}});
+  auto r = call("berth-ptp", "ADD", ns, "c1", conf);
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code != 0);
+  REQUIRE(r.json["code"] == 7);
+  REQUIRE(contains(r.json["msg"].get<std::string>(), "routes[0].gw `10.105.0.9`"));
+  REQUIRE(veths().empty());
+  REQUIRE(leases("rtgw") == 0);
+  REQUIRE(sh_in(ns, "ip -o link show eth0 2>/dev/null").empty());
+}
+
+// A gateway outside the subnet is how routed setups (Calico's 169.254.1.1) wire ptp; the
+// IPAM plugin accepts it (as host-local does) and the container reaches it on the link.
+TEST_CASE("ptp: a gateway outside the subnet works, routes via it too") {
+  auto ns = make_netns("c1");
+  auto conf = ptp_conf("gwout", "10.106.0.0/24");
+  conf["ipam"]["gateway"] = "169.254.1.1";
+  conf["ipam"]["routes"] = json::array({{{"dst", "0.0.0.0/0"}}, {{"dst", "192.168.0.0/16"}, {"gw", "169.254.1.1"}}});
+  auto r = call("berth-ptp", "ADD", ns, "c1", conf);
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  auto routes = sh_in(ns, "ip route show");
+  REQUIRE(contains(routes, "default via 169.254.1.1 dev eth0"));
+  REQUIRE(contains(routes, "192.168.0.0/16 via 169.254.1.1 dev eth0"));
+  REQUIRE(ping(ns, "169.254.1.1"));
+  REQUIRE(call("berth-ptp", "DEL", ns, "c1", conf).exit_code == 0);
+}

@@ -73,15 +73,23 @@ TEST_CASE("ipam config: invalid configs are code 7 naming the key and value") {
       {"overlapping ranges", request(ranges(json::array({json::array({v4, {{"subnet", "10.0.0.0/16"}}})}))),
        "ipam.ranges[0][1].subnet `10.0.0.0/16`"},
       {"overlapping sets", request(ranges(json::array({json::array({v4}), json::array({{{"subnet", "10.0.0.128/25"}}})}))),
-       "10.0.0.128/25"},
+       "ipam.ranges[1] `10.0.0.128/25`"},
       {"legacy subnet bad", request(json{{"subnet", "10.0.0.5/24"}}), "ipam.subnet `10.0.0.5/24`"},
       {"legacy overlaps ranges", request(json{{"subnet", "10.0.0.0/24"}, {"ranges", json::array({json::array({v4})})}}),
-       "10.0.0.0/24"},
+       "ipam.ranges[0] `10.0.0.0/24`"},
       {"relative dataDir", request(json{{"subnet", "10.0.0.0/24"}, {"dataDir", "var/lib"}}), "ipam.dataDir"},
       {"dataDir with ..", request(json{{"subnet", "10.0.0.0/24"}, {"dataDir", "/var/../etc"}}), "ipam.dataDir"},
       {"dataDir not a string", request(json{{"subnet", "10.0.0.0/24"}, {"dataDir", 5}}), "ipam.dataDir"},
       {"bad route", request(json{{"subnet", "10.0.0.0/24"}, {"routes", json::array({{{"dst", "nowhere"}}})}}),
        "ipam.routes"},
+      // The kernel refuses a next hop that is on no link, but only when the plugin adds the
+      // route, after it made the links (issue 14).
+      {"route gw in no range", request(json{{"subnet", "10.0.0.0/24"}, {"routes", json::array({{{"dst", "192.168.0.0/16"}, {"gw", "172.16.0.1"}}})}}),
+       "ipam.routes[0].gw `172.16.0.1`"},
+      {"route gw of a family no range has", request(json{{"subnet", "10.0.0.0/24"}, {"routes", json::array({{{"dst", "0.0.0.0/0"}}, {{"dst", "::/0"}, {"gw", "fd00::1"}}})}}),
+       "ipam.routes[1].gw `fd00::1`"},
+      {"route gw of another family than dst", request(json{{"subnet", "10.0.0.0/24"}, {"routes", json::array({{{"dst", "0.0.0.0/0"}, {"gw", "fd00::1"}}})}}),
+       "ipam.routes[0].gw `fd00::1`"},
       {"resolvConf missing", request(json{{"subnet", "10.0.0.0/24"}, {"resolvConf", "/nonexistent/resolv.conf"}}),
        "ipam.resolvConf `/nonexistent/resolv.conf`"},
       {"resolvConf relative", request(json{{"subnet", "10.0.0.0/24"}, {"resolvConf", "etc/resolv.conf"}}),
@@ -96,6 +104,24 @@ TEST_CASE("ipam config: invalid configs are code 7 naming the key and value") {
     CHECK(cfg.error().code == Code::kInvalidConfig);
     CHECK_THAT(cfg.error().msg, Catch::Contains(c.in_msg));
   }
+}
+
+TEST_CASE("ipam config: a route's gw may be in any range's subnet or be a range's gateway") {
+  // berth-ptp reaches a gateway outside the subnet through an on-link /32 (as the
+  // reference ptp does), so such a gateway, and routes through it, stay valid here.
+  json i = {{"type", "berth-ipam"},
+            {"ranges", json::array({json::array({{{"subnet", "10.0.0.0/24"}, {"gateway", "169.254.1.1"}}}),
+                                    json::array({{{"subnet", "fd00::/64"}}})})},
+            {"routes", json::array({{{"dst", "0.0.0.0/0"}, {"gw", "169.254.1.1"}},
+                                    {{"dst", "192.168.0.0/16"}, {"gw", "10.0.0.254"}},
+                                    {{"dst", "fd01::/64"}, {"gw", "fd00::9"}},
+                                    {{"dst", "::/0"}}})}};
+  auto cfg = parse_config(request(i));
+  INFO((cfg ? "" : cfg.error().what()));
+  REQUIRE(cfg);
+  CHECK(cfg->routes.size() == 4);
+  CHECK(cfg->sets[0].ranges()[0].gateway == ip("169.254.1.1"));
+  CHECK(cfg->sets[0].ranges()[0].key == "ipam.ranges[0][0]");
 }
 
 TEST_CASE("ipam config: runtimeConfig.ipRanges errors name runtimeConfig") {
