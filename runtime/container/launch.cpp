@@ -204,6 +204,8 @@ Result<Launched> launch(Runtime& rt, Container& c, const LaunchIo& io) {
     spec.rootfs.root_uid = *host_id(cfg.uid_map, 0);
     spec.rootfs.root_gid = *host_id(cfg.gid_map, 0);
   }
+  spec.cgroup_fs = {true, rt.cgroups.v2, {}};
+  for (const auto& [ctrl, mnt] : rt.cgroups.v1) spec.cgroup_fs.v1_controllers.push_back(ctrl);
   UniqueFd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
   Launched l;
   UniqueFd out_w, err_w;

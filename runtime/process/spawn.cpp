@@ -71,7 +71,9 @@ Result<> prepare(const InitSpec& s, int console_fd) {
 // Once in its cgroups, right before exec.
 Result<> finish(const InitSpec& s) {
   // The cgroup namespace's root becomes the cgroup the parent just put us in.
-  if (::unshare(CLONE_NEWCGROUP) != 0 && errno != EINVAL)
+  if (::unshare(CLONE_NEWCGROUP) == 0)
+    BERTH_TRY(mount_cgroup_fs(s.cgroup_fs));  // only now: its root is our cgroup
+  else if (errno != EINVAL)
     return fail_errno(Code::kInternal, "create cgroup namespace", errno);
   // Nothing of the runtime's may leak into the container.
   ::syscall(SYS_close_range, 3, UINT_MAX, CLOSE_RANGE_CLOEXEC);

@@ -1,7 +1,7 @@
 // The container's first process: cloned into new pid, mount, uts and ipc namespaces, it
 // enters its network namespace and builds its rootfs while the parent puts it into its
-// cgroups, then waits for that, enters its cgroup namespace, drops capabilities and execs
-// the command.
+// cgroups, then waits for that, enters its cgroup namespace, mounts it on /sys/fs/cgroup,
+// drops capabilities and execs the command.
 // Its failures before exec reach the parent with their message (child_report.h).
 #pragma once
 
@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "core/fd.h"
+#include "runtime/rootfs/cgroup_fs.h"
 #include "runtime/rootfs/mounts.h"
 
 namespace berth::runtime {
@@ -25,7 +26,8 @@ struct InitSpec {
   int netns_fd = -1;   // network namespace to join; -1: keep the caller's (host)
   int userns_fd = -1;  // user namespace (userns.h) the init is created in; -1: the host's
   RootfsSpec rootfs;
-  int stdin_fd = -1;  // become 0, 1, 2 in the container
+  CgroupFsSpec cgroup_fs;  // mounted once the init is in its cgroups and their namespace
+  int stdin_fd = -1;       // become 0, 1, 2 in the container
   int stdout_fd = -1;
   int stderr_fd = -1;
   bool tty = false;  // a terminal from the container's own devpts becomes 0, 1, 2 (the

@@ -1,5 +1,6 @@
 // cgroup limits: written where the kernel reads them, and enforced.
 #include <catch2/catch.hpp>
+#include <sstream>
 
 #include "tests/netns/runtime_helpers.h"
 
@@ -59,4 +60,69 @@ TEST_CASE("a pids limit is enforced", "[runtime][cgroup]") {
   auto free =
       berth("run --rm --net none busybox sh -c 'for i in 1 2 3 4 5 6 7 8; do sleep 1 & done'");
   CHECK(free.err.empty());
+}
+
+namespace {
+
+// What a user types inside to read a limit, whichever the layout: the v2 file at the
+// root of /sys/fs/cgroup, else the v1 file in its controller's directory.
+std::string inside(const std::string& v2, const std::string& v1) {
+  return "cat /sys/fs/cgroup/" + v2 + " 2>/dev/null || cat /sys/fs/cgroup/" + v1;
+}
+
+}  // namespace
+
+TEST_CASE("a container sees its own cgroup at /sys/fs/cgroup, read-only, with its limits",
+          "[runtime][cgroup]") {
+  Berth berth;
+  // The user's own command (issue 14).
+  auto r = berth(
+      "run --rm --net none -m 20m busybox sh -c 'cat /sys/fs/cgroup/memory.max || "
+      "cat /sys/fs/cgroup/memory/memory.limit_in_bytes'");
+  INFO(r.err);
+  CHECK(r.rc == 0);
+  CHECK(Berth::trim(r.out) == "20971520");
+
+  std::string id =
+      berth.ok("run -d --net none -m 20m --cpus 0.5 --pids-limit 50 busybox sleep 1000");
+  auto in = [&](const std::string& cmd) { return berth.ok("exec " + id + " sh -c '" + cmd + "'"); };
+  CHECK(in(inside("memory.max", "memory/memory.limit_in_bytes")) == "20971520");
+  CHECK(in(inside("pids.max", "pids/pids.max")) == "50");
+  std::string cpu = in(inside("cpu.max", "cpu/cpu.cfs_quota_us"));
+  CHECK((cpu == "50000 100000" || cpu == "50000"));
+  if (cpu == "50000") CHECK(in("cat /sys/fs/cgroup/cpu/cpu.cfs_period_us") == "100000");
+  // Its own cgroup is the root: every hierarchy says "/", the host's tree (berth/<other
+  // containers>) is not there, and the init is listed in the root's cgroup.procs.
+  std::istringstream lines(in("cat /proc/self/cgroup"));
+  int n = 0;
+  for (std::string line; std::getline(lines, line); ++n) CHECK(line.ends_with(":/"));
+  CHECK(n > 0);
+  CHECK(in("ls -d /sys/fs/cgroup/berth /sys/fs/cgroup/*/berth 2>/dev/null; true").empty());
+  CHECK(in(inside("cgroup.procs", "memory/cgroup.procs") + " | grep -x 1") == "1");
+  // Read-only: neither the limit nor the directory can be changed from inside.
+  auto write = berth("exec " + id + " sh -c 'echo 999999999 > /sys/fs/cgroup/memory.max || " +
+                     "echo 999999999 > /sys/fs/cgroup/memory/memory.limit_in_bytes'");
+  CHECK(write.rc != 0);
+  CHECK(write.err.find("Read-only file system") != std::string::npos);
+  auto mk = berth("exec " + id + " mkdir /sys/fs/cgroup/x");
+  CHECK(mk.rc != 0);
+  CHECK(mk.err.find("Read-only file system") != std::string::npos);
+  CHECK(in(inside("memory.max", "memory/memory.limit_in_bytes")) == "20971520");
+  berth.ok("rm -f " + id);
+  CHECK(cgroup_dirs(id).empty());
+  // The host's own cgroup mounts stay writable (the read-only mounts inside share their
+  // superblocks): the next container still gets its limits.
+  CHECK(berth.ok("run --rm --net none -m 30m busybox sh -c '" +
+                 inside("memory.max", "memory/memory.limit_in_bytes") + "'") == "31457280");
+}
+
+TEST_CASE("the limit a container reads is the one the OOM killer enforces", "[runtime][cgroup]") {
+  Berth berth;
+  auto r = berth("run --name hog --net none -m 8m busybox sh -c '" +
+                 inside("memory.max", "memory/memory.limit_in_bytes") +
+                 "; x=$(head -c 64000000 /dev/zero | tr \"\\0\" a); echo survived ${#x}'");
+  CHECK(r.rc == 137);
+  CHECK(Berth::trim(r.out) == "8388608");
+  CHECK(berth.inspect("hog")["State"]["OOMKilled"] == true);
+  berth.ok("rm hog");
 }

@@ -248,3 +248,27 @@ TEST_CASE("a userns container's cgroup stays the host's: -m is written and OOM-k
   CHECK(berth.inspect("hog")["State"]["OOMKilled"] == true);
   berth.ok("rm hog");
 }
+
+TEST_CASE("a userns container sees its own cgroup at /sys/fs/cgroup, read-only, with its limits",
+          "[runtime][userns][cgroup]") {
+  use_default_pool();
+  Berth berth;
+  auto r = berth(
+      "run --rm --net none --userns auto -m 20m --pids-limit 7 busybox sh -c '"
+      "cat /sys/fs/cgroup/memory.max 2>/dev/null || cat "
+      "/sys/fs/cgroup/memory/memory.limit_in_bytes; "
+      "cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max; "
+      "grep -vc \":/$\" /proc/self/cgroup; "
+      "echo 1 > /sys/fs/cgroup/pids.max || echo 1 > /sys/fs/cgroup/pids/pids.max'");
+  INFO(r.err);
+  std::istringstream out(r.out);
+  std::string memory, pids, not_root;
+  std::getline(out, memory);
+  std::getline(out, pids);
+  std::getline(out, not_root);
+  CHECK(memory == "20971520");
+  CHECK(pids == "7");
+  CHECK(not_root == "0");  // every hierarchy's cgroup is the namespace's root
+  CHECK(r.rc != 0);        // the write
+  CHECK(r.err.find("Read-only file system") != std::string::npos);
+}
