@@ -44,14 +44,16 @@ Result<> mkdir_p(const std::string& dir) {
 }
 
 // Everything the child can do before it is in its cgroups: join the network namespace,
-// name itself, build the rootfs, take its terminal or standard streams.
-Result<> prepare(const InitSpec& s, int console_fd) {
+// name itself, build the rootfs (with /sys/fs/cgroup laid out), take its terminal or
+// standard streams.
+Result<> prepare(const InitSpec& s, int console_fd, CgroupFsPlan& cgroup_fs) {
   reset_signals();
   if (s.netns_fd >= 0 && ::setns(s.netns_fd, CLONE_NEWNET) != 0)
     return fail_errno(Code::kNetns, "join the network namespace", errno);
   if (!s.hostname.empty() && ::sethostname(s.hostname.data(), s.hostname.size()) != 0)
     return fail_errno(Code::kInternal, "set hostname `" + s.hostname + "`", errno);
   BERTH_TRY(setup_rootfs(s.rootfs));
+  cgroup_fs = BERTH_TRY(prepare_cgroup_fs(s.cgroup_fs));
   if (s.workdir != "/") BERTH_TRY(mkdir_p(s.workdir));
   if (::chdir(s.workdir.c_str()) != 0)
     return fail_errno(Code::kIo, "chdir to `" + s.workdir + "`", errno);
@@ -69,10 +71,10 @@ Result<> prepare(const InitSpec& s, int console_fd) {
 }
 
 // Once in its cgroups, right before exec.
-Result<> finish(const InitSpec& s) {
+Result<> finish(const InitSpec& s, const CgroupFsPlan& cgroup_fs) {
   // The cgroup namespace's root becomes the cgroup the parent just put us in.
   if (::unshare(CLONE_NEWCGROUP) == 0)
-    BERTH_TRY(mount_cgroup_fs(s.cgroup_fs));  // only now: its root is our cgroup
+    BERTH_TRY(mount_cgroup_fs(cgroup_fs));  // only now: their root is our cgroup
   else if (errno != EINVAL)
     return fail_errno(Code::kInternal, "create cgroup namespace", errno);
   // Nothing of the runtime's may leak into the container.
@@ -89,12 +91,13 @@ int child_main(void* arg) {
   // an RCU grace period (~7 ms here), which the rootfs work below now overlaps. What the
   // kernel charges before the move (mount structures) stays with the runtime's cgroup; the
   // command itself only runs once we are placed.
-  auto r = prepare(*a->spec, a->console_fd);
+  CgroupFsPlan cgroup_fs;
+  auto r = prepare(*a->spec, a->console_fd, cgroup_fs);
   char go = 0;
   // Failed or not, wait: the parent must never place a process that already exited.
   if (::read(a->sync_fd, &go, 1) != 1) _exit(125);  // the parent gave up on us
   ::close(a->sync_fd);
-  if (r) r = finish(*a->spec);
+  if (r) r = finish(*a->spec, cgroup_fs);
   Error e = r ? exec_command(a->spec->argv, a->spec->env) : r.error();
   report_child_error(a->report_fd, e);
   _exit(125);

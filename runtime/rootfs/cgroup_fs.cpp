@@ -59,30 +59,35 @@ std::vector<std::string> hierarchies(const std::vector<std::string>& wanted) {
   return out;
 }
 
-Result<> mount_v1(const std::vector<std::string>& controllers) {
+}  // namespace
+
+Result<CgroupFsPlan> prepare_cgroup_fs(const CgroupFsSpec& spec) {
+  CgroupFsPlan plan{spec.mount, spec.v2, {}};
+  if (!spec.mount || spec.v2) return plan;
   BERTH_TRY(mount_at("tmpfs", kDir, "tmpfs", kFlags, "mode=755,size=64k"));
-  for (const auto& list : hierarchies(controllers)) {
+  plan.hierarchies = hierarchies(spec.v1_controllers);
+  for (const auto& list : plan.hierarchies) {
     std::string dir = std::string(kDir) + "/" + list;
     if (::mkdir(dir.c_str(), 0555) != 0)
       return fail_errno(Code::kIo, "create `" + dir + "`", errno);
-    BERTH_TRY(mount_at("cgroup", dir, "cgroup", kFlags | MS_RDONLY, list.c_str()));
     if (list.find(',') != std::string::npos)
       for (const auto& c : split(list, ','))  // "cpu" -> "cpu,cpuacct", as Docker has it
         if (::symlink(list.c_str(), (std::string(kDir) + "/" + c).c_str()) != 0)
           return fail_errno(Code::kIo, "link `" + std::string(kDir) + "/" + c + "`", errno);
   }
-  // Only this mount: the cgroup mounts below are read-only of their own.
-  return mount_at(nullptr, kDir, "tmpfs", MS_REMOUNT | MS_BIND | MS_RDONLY | kFlags, nullptr);
+  return plan;
 }
 
-}  // namespace
-
-Result<> mount_cgroup_fs(const CgroupFsSpec& spec) {
-  if (!spec.mount) return {};
+Result<> mount_cgroup_fs(const CgroupFsPlan& plan) {
+  if (!plan.mount) return {};
   // MS_RDONLY on a new mount is a flag of that mount: the host's mounts of the same
   // hierarchy (the same superblock) stay writable.
-  if (spec.v2) return mount_at("cgroup2", kDir, "cgroup2", kFlags | MS_RDONLY, nullptr);
-  return mount_v1(spec.v1_controllers);
+  if (plan.v2) return mount_at("cgroup2", kDir, "cgroup2", kFlags | MS_RDONLY, nullptr);
+  for (const auto& list : plan.hierarchies)
+    BERTH_TRY(mount_at("cgroup", std::string(kDir) + "/" + list, "cgroup", kFlags | MS_RDONLY,
+                       list.c_str()));
+  // Only this mount: the cgroup mounts below are read-only of their own.
+  return mount_at(nullptr, kDir, "tmpfs", MS_REMOUNT | MS_BIND | MS_RDONLY | kFlags, nullptr);
 }
 
 }  // namespace berth::runtime

@@ -21,8 +21,19 @@ struct CgroupFsSpec {
   std::vector<std::string> v1_controllers;
 };
 
-// Child side, after pivot_root and after unshare(CLONE_NEWCGROUP) (the mounts' root is
-// the namespace's root, i.e. the cgroup the process was in when it unshared).
-[[nodiscard]] Result<> mount_cgroup_fs(const CgroupFsSpec& spec);
+// What prepare_cgroup_fs laid out for mount_cgroup_fs.
+struct CgroupFsPlan {
+  bool mount = false;
+  bool v2 = false;
+  std::vector<std::string> hierarchies;  // v1: "memory", "cpu,cpuacct", ...
+};
+
+// Child side, after pivot_root and before the process is in its cgroups (it overlaps the
+// placement, as the rootfs does): on v1, the tmpfs with a directory per hierarchy.
+[[nodiscard]] Result<CgroupFsPlan> prepare_cgroup_fs(const CgroupFsSpec& spec);
+// Child side, once in its cgroups and after unshare(CLONE_NEWCGROUP): the cgroup mounts,
+// whose root is the namespace's (the cgroup the process was in when it unshared), and
+// the tmpfs made read-only.
+[[nodiscard]] Result<> mount_cgroup_fs(const CgroupFsPlan& plan);
 
 }  // namespace berth::runtime
