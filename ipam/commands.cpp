@@ -5,6 +5,7 @@
 #include "core/ipam/disk_store.h"
 #include "core/ipam/memory_store.h"
 #include "ipam/allocator.h"
+#include "ipam/cluster.h"
 #include "ipam/config.h"
 
 namespace berth::ipam {
@@ -19,10 +20,14 @@ Attachment attachment_of(const cni::Request& req) {
 Result<cni::CniResult> cmd_add(const cni::Request& req) {
   auto cfg = BERTH_TRY(parse_config(req.config));
   auto requested = BERTH_TRY(requested_ips(req.config, req.env.args));
-  auto store = BERTH_TRY(DiskStore::open(cfg.data_dir, req.name, /*create=*/true));
   const auto a = attachment_of(req);
   cni::CniResult r;
-  r.ips = BERTH_TRY(allocate(*store, cfg.sets, a, requested));
+  if (cfg.cluster) {
+    r.ips = BERTH_TRY(cluster_allocate(*cfg.cluster, cfg.data_dir, req.name, a, requested));
+  } else {
+    auto store = BERTH_TRY(DiskStore::open(cfg.data_dir, req.name, /*create=*/true));
+    r.ips = BERTH_TRY(allocate(*store, cfg.sets, a, requested));
+  }
   r.routes = cfg.routes;
   r.dns = cfg.dns;
   for (const auto& ip : r.ips)
@@ -44,6 +49,7 @@ Result<> cmd_del(const cni::Request& req) {
 
 Result<> cmd_check(const cni::Request& req) {
   auto cfg = BERTH_TRY(parse_config(req.config));
+  if (cfg.cluster) return cluster_check(*cfg.cluster, cfg.data_dir, req.name, attachment_of(req));
   auto store = BERTH_TRY(DiskStore::open(cfg.data_dir, req.name, /*create=*/false));
   if (!store)
     return fail(Code::kCheckFailed,
@@ -65,6 +71,7 @@ Result<> cmd_gc(const cni::Request& req) {
 
 Result<> cmd_status(const cni::Request& req) {
   auto cfg = BERTH_TRY(parse_config(req.config));
+  if (cfg.cluster) return cluster_status(*cfg.cluster, cfg.data_dir, req.name);
   auto disk = BERTH_TRY(DiskStore::open(cfg.data_dir, req.name, /*create=*/false));
   if (disk) return status(*disk, cfg.sets);
   MemoryStore empty;  // no directory yet: nothing leased, but a set may still have no room

@@ -143,10 +143,16 @@ Result<Addressing> parse_addressing(const json& request) {
 Result<IpamConfig> parse_config(const json& request) {
   const json* ipam = BERTH_TRY(ipam_of(request));
   IpamConfig c;
-  auto a = BERTH_TRY(parse_addressing(request));
-  BERTH_TRY(check_route_gateways(a.routes, a.sets));
-  c.sets = std::move(a.sets);
-  c.routes = std::move(a.routes);
+  c.cluster = BERTH_TRY(parse_cluster(request, *ipam));
+  if (c.cluster) {
+    // The blocks are the ranges, and which ones this node gets is known only at ADD.
+    c.routes = BERTH_TRY(parse_routes(*ipam));
+  } else {
+    auto a = BERTH_TRY(parse_addressing(request));
+    BERTH_TRY(check_route_gateways(a.routes, a.sets));
+    c.sets = std::move(a.sets);
+    c.routes = std::move(a.routes);
+  }
   c.data_dir = BERTH_TRY(parse_data_dir(request));
   if (const json* rc = cni::find_ci(*ipam, "resolvConf"); rc && !rc->is_null()) {
     if (!rc->is_string()) return bad("ipam.resolvConf", rc->dump(), "must be a string");

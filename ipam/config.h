@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/ip.h"
 #include "core/ipam/store.h"
+#include "ipam/cluster_config.h"
 #include "ipam/range_set.h"
 
 namespace berth::ipam {
@@ -26,6 +27,9 @@ struct IpamConfig {
   std::vector<cni::Route> routes;  // copied into the result
   cni::Dns dns;                    // from `resolvConf`, when set
   std::string data_dir = std::string(kDefaultDataDir);
+  // Set for the cluster store (ipam.store.type etcd): `sets` is then empty, and the
+  // node's blocks are the ranges.
+  std::optional<ClusterConfig> cluster;
 };
 
 // The range sets and routes alone, each range checked, but routes not judged by where

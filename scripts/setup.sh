@@ -14,6 +14,9 @@ packages=(
   golang-go golang-github-appc-cni-dev golang-github-containerd-go-cni-dev podman runc
   # bench/ (throughput through a published port) and tests/fuzz (libFuzzer needs clang)
   iperf3 clang-19 libclang-rt-19-dev
+  # the cluster store (issue 15): libcurl for etcd's JSON gateway (loaded at run time),
+  # a real etcd and etcdctl for the netns tests, openssl for their TLS certificates
+  libcurl4-openssl-dev etcd-server etcd-client openssl
 )
 missing=()
 for p in "${packages[@]}"; do

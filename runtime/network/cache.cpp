@@ -3,7 +3,7 @@
 #include <dirent.h>
 
 #include "core/fd.h"
-#include "runtime/network/base64.h"
+#include "core/base64.h"
 #include "runtime/network/files.h"
 
 namespace berth::runtime::net {

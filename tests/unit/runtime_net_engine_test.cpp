@@ -7,7 +7,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "runtime/network/base64.h"
+#include "core/base64.h"
 #include "runtime/network/cache.h"
 #include "runtime/network/engine.h"
 #include "runtime/network/plugin_request.h"

@@ -1,6 +1,6 @@
-#include "runtime/network/base64.h"
+#include "core/base64.h"
 
-namespace berth::runtime::net {
+namespace berth {
 namespace {
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -62,4 +62,4 @@ std::optional<std::string> base64_decode(std::string_view text) {
   return out;
 }
 
-}  // namespace berth::runtime::net
+}  // namespace berth

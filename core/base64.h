@@ -1,5 +1,5 @@
-// Standard base64 (RFC 4648, with padding): the encoding of the conflist bytes in
-// libcni's result cache (Go's []byte marshals as base64).
+// Standard base64 (RFC 4648, with padding): how Go's []byte marshals to JSON, so both
+// libcni's result cache (the conflist bytes) and etcd's JSON gateway (keys, values) use it.
 #pragma once
 
 #include <cstdint>
@@ -7,10 +7,10 @@
 #include <string>
 #include <string_view>
 
-namespace berth::runtime::net {
+namespace berth {
 
 [[nodiscard]] std::string base64_encode(std::string_view bytes);
 // nullopt when `text` is not valid padded base64.
 [[nodiscard]] std::optional<std::string> base64_decode(std::string_view text);
 
-}  // namespace berth::runtime::net
+}  // namespace berth

@@ -1,0 +1,28 @@
+// libcurl, loaded with dlopen() on first use. Linking it would make every plugin start
+// pay for the dynamic loader mapping and relocating libcurl and its ~30 dependencies
+// (TLS, HTTP/2, IDN...), several milliseconds measured against a 2 ms ADD, while only
+// the cluster path that actually talks to etcd needs it (bench/README.md).
+#pragma once
+
+#include <curl/curl.h>
+
+#include "core/error.h"
+
+namespace berth::etcd {
+
+struct CurlApi {
+  CURL* (*easy_init)();
+  CURLcode (*easy_setopt)(CURL*, CURLoption, ...);
+  CURLcode (*easy_perform)(CURL*);
+  CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...);
+  void (*easy_cleanup)(CURL*);
+  const char* (*easy_strerror)(CURLcode);
+  curl_slist* (*slist_append)(curl_slist*, const char*);
+  void (*slist_free_all)(curl_slist*);
+};
+
+// The loaded library (once per process, thread-safe). Code 5 naming the library when
+// it cannot be loaded (package libcurl4 missing).
+[[nodiscard]] Result<const CurlApi*> curl_api();
+
+}  // namespace berth::etcd
