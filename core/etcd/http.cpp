@@ -48,7 +48,15 @@ Code classify(CURLcode rc) {
 
 std::unexpected<Error> transfer_error(const Impl& c, const std::string& url, CURLcode rc) {
   std::string why = c.error[0] ? c.error : c.api->easy_strerror(rc);
-  return fail(classify(rc), "POST " + url + ": " + c.api->easy_strerror(rc), why);
+  Code code = classify(rc);
+  // Under TLS 1.3 a server that refuses our certificate (or wants one) says so with an
+  // alert after the handshake, which libcurl reports as a failed read: not worth retrying.
+  if (code == Code::kTryAgainLater && why.find("SSL") != std::string::npos &&
+      (why.find("alert") != std::string::npos || why.find("certificate") != std::string::npos)) {
+    code = Code::kInvalidConfig;
+    why = "etcd refused the TLS session (client certificate missing, or not signed by the CA it trusts): " + why;
+  }
+  return fail(code, "POST " + url + ": " + c.api->easy_strerror(rc), why);
 }
 
 // Options shared by both kinds of request; the handle keeps its connection between them.
