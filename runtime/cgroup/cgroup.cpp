@@ -10,13 +10,14 @@
 #include <iterator>
 #include <sstream>
 
+#include "runtime/cgroup/devices.h"
 #include "runtime/cgroup/limits.h"
 
 namespace berth::runtime {
 namespace {
 
 // The v1 controllers berth puts a container into.
-constexpr const char* kControllers[] = {"memory", "cpu", "cpuacct", "pids", "freezer"};
+constexpr const char* kControllers[] = {"memory", "cpu", "cpuacct", "pids", "freezer", "devices"};
 
 Result<> mkdir_if_missing(const std::string& path) {
   if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST)
@@ -93,6 +94,8 @@ Result<> Cgroup::create(const Limits& limits) {
     for (const auto& [ctrl, mnt] : layout_.v1) BERTH_TRY(mkdir_if_missing(mnt + "/berth"));
   }
   for (const auto& p : paths()) BERTH_TRY(mkdir_if_missing(p));
+  if (std::string dev = layout_.v2 ? "" : dir_of("devices"); !dev.empty())
+    BERTH_TRY(apply_device_rules(dev));
   return apply_limits(*this, layout_.v2, limits);
 }
 
