@@ -1,5 +1,12 @@
 #include "runtime/cgroup/devices.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/fd.h"
 #include "runtime/cgroup/limits.h"
 
 namespace berth::runtime {
@@ -19,7 +26,13 @@ Result<> apply_device_rules(const std::string& dir) {
       "c 5:2 rwm",    // ptmx
       "c 136:* rwm",  // the container's own devpts terminals
   };
-  for (const char* rule : kAllowed) BERTH_TRY(write_cgroup_file(dir, "devices.allow", rule));
+  // One rule per write(2), all through one descriptor (this is on the start path).
+  std::string path = dir + "/devices.allow";
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd.valid()) return fail_errno(Code::kIo, "open `" + path + "`", errno);
+  for (const char* rule : kAllowed)
+    if (::write(fd.get(), rule, std::strlen(rule)) < 0)
+      return fail_errno(Code::kIo, "write `" + std::string(rule) + "` to `" + path + "`", errno);
   return {};
 }
 
