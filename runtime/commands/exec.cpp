@@ -67,7 +67,9 @@ void add_exec_command(CLI::App& app, Context& ctx) {
                             [](const std::string& e) { return e.starts_with("TERM="); }))
       s.env.push_back("TERM=xterm");
     s.workdir = !workdir.empty() ? workdir : c->config.workdir.empty() ? "/" : c->config.workdir;
-    s.cgroups = Cgroup(ctx.rt().cgroups, id).paths();
+    // Those the container has: one started by an older berth has no devices cgroup.
+    for (auto& dir : Cgroup(ctx.rt().cgroups, id).paths())
+      if (::access(dir.c_str(), F_OK) == 0) s.cgroups.push_back(std::move(dir));
     s.keep_stdin = interactive;
     s.tty = tty;
     std::fflush(nullptr);

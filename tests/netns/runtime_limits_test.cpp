@@ -144,3 +144,18 @@ TEST_CASE("a container opens only the devices it was given, even nodes it makes"
   CHECK(r.err.find("cat: can't open '/dev/lc': Operation not permitted") != std::string::npos);
   CHECK(r.err.find("head: /tmp/disk: Operation not permitted") != std::string::npos);
 }
+
+TEST_CASE("exec works in a container started without a devices cgroup (an older berth's)",
+          "[runtime][cgroup]") {
+  if (!path_exists("/sys/fs/cgroup/devices")) return;  // v2: no devices directory anyway
+  Berth berth;
+  std::string id = berth.ok("run -d --net none busybox sleep 1000");
+  std::string pid = std::to_string(berth.inspect(id)["State"]["Pid"].get<int>());
+  // As a container an older berth started: in no devices cgroup of its own.
+  sh("echo " + pid + " > /sys/fs/cgroup/devices/berth/cgroup.procs && rmdir " +
+     "/sys/fs/cgroup/devices/berth/" + id);
+  REQUIRE(!path_exists("/sys/fs/cgroup/devices/berth/" + id));
+  CHECK(berth.ok("exec " + id + " echo in") == "in");
+  berth.ok("rm -f " + id);
+  CHECK(cgroup_dirs(id).empty());
+}
