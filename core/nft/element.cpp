@@ -4,6 +4,8 @@
 #include <libnftnl/udata.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include <map>
+
 #include "core/nft/handles.h"
 #include "core/nft/socket.h"
 
@@ -107,6 +109,27 @@ Result<std::optional<Element>> get_element(Socket& sock, const std::string& tabl
   for (auto& el : out)
     if (el.key == key) return std::optional<Element>(std::move(el));
   return std::optional<Element>();
+}
+
+Result<std::vector<std::optional<Element>>> find_elements(Socket& sock, const std::string& table,
+                                                          uint32_t family, const std::string& set,
+                                                          std::span<const Bytes> keys) {
+  std::vector<std::optional<Element>> out;
+  out.reserve(keys.size());
+  if (keys.size() <= kLookupsBeforeDump) {
+    for (const auto& key : keys) out.push_back(BERTH_TRY(get_element(sock, table, family, set, key)));
+    return out;
+  }
+  std::map<Bytes, Element> installed;
+  for (auto& el : BERTH_TRY(dump_elements(sock, table, family, set))) {
+    Bytes key = el.key;
+    installed.emplace(std::move(key), std::move(el));
+  }
+  for (const auto& key : keys) {
+    auto it = installed.find(key);
+    out.push_back(it == installed.end() ? std::nullopt : std::optional<Element>(it->second));
+  }
+  return out;
 }
 
 }  // namespace berth::nft

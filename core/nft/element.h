@@ -45,4 +45,16 @@ struct Element {
                                                          uint32_t family, const std::string& set,
                                                          const Bytes& key);
 
+// Above this many keys find_elements() reads the whole set once instead of asking key by
+// key: each lookup is a round trip to the kernel with its own reply and acknowledgement
+// (~50-100 µs here), while a dump carries hundreds of elements per datagram.
+inline constexpr size_t kLookupsBeforeDump = 32;
+
+// The element of `set` for each of `keys` (nullopt where there is none, or no table or
+// set), in the order of `keys`. Point lookups for a few keys, so the cost of a small ADD
+// does not grow with what is installed; one dump of the set for many.
+[[nodiscard]] Result<std::vector<std::optional<Element>>> find_elements(
+    Socket& sock, const std::string& table, uint32_t family, const std::string& set,
+    std::span<const Bytes> keys);
+
 }  // namespace berth::nft

@@ -133,6 +133,38 @@ TEST_CASE("portmap: a port published already is code 102 and nothing changes") {
   CHECK(ok.exit_code == 0);
 }
 
+// Past nft::kLookupsBeforeDump keys berth reads each map once instead of asking key by key
+// (issue 14: 500 mappings cost 500 round trips for the conflict check and 500 more when
+// the sets existed). The answers must be the same: a conflict found, owners kept apart.
+TEST_CASE("portmap: with many mappings a published port is still code 102 and CHECK sees them all") {
+  auto c1 = make_netns("c1");
+  auto c2 = make_netns("c2");
+  auto conf = bridge_conf("many", "10.79.0.0/24");
+  auto range = [](int first, int n) {
+    std::vector<json> out;
+    for (int i = 0; i < n; ++i) out.push_back(mapping(first + i, 80));
+    return out;
+  };
+  auto a = cni("ADD", c1, "c1", with_ports(conf, range(31000, 100)));
+  INFO(a.out << a.err);
+  REQUIRE(a.exit_code == 0);
+  auto before = sh("nft list ruleset; ip -o link show; ls /var/lib/cni/networks/many");
+  auto r = cni("ADD", c2, "c2", with_ports(conf, range(31099, 100)));
+  INFO(r.out << r.err);
+  CHECK(r.json["code"] == 102);
+  CHECK(r.json["msg"].get<std::string>().find("port 31099/tcp is already published") != std::string::npos);
+  CHECK(sh("nft list ruleset; ip -o link show; ls /var/lib/cni/networks/many") == before);
+  auto b = cni("ADD", c2, "c2", with_ports(conf, range(31100, 100)));
+  INFO(b.out << b.err);
+  REQUIRE(b.exit_code == 0);
+  auto chk = with_ports(conf, range(31100, 100));
+  chk["prevResult"] = b.json;
+  CHECK(cni("CHECK", c2, "c2", chk).exit_code == 0);
+  // Installed with c2's container address, c1's ports untouched.
+  CHECK(sh("nft get element inet berth ports4_any '{ tcp . 31199 }' 2>&1").find(result_addr(b)) != std::string::npos);
+  CHECK(sh("nft get element inet berth ports4_any '{ tcp . 31000 }' 2>&1").find(result_addr(a)) != std::string::npos);
+}
+
 TEST_CASE("portmap: DEL removes exactly its elements / GC leaves no table") {
   auto out = make_outside({"10.85.0.0/24"});
   auto c1 = make_netns("c1");
