@@ -1,7 +1,9 @@
 // berth-bench-ports: port publishing, berth-bridge against the reference bridge +
 // host-local -> portmap chain, in one run inside a throwaway host (see README.md):
 //   1. ADD and DEL of N containers with one mapping each, both chains interleaved;
-//   2. ADD of one container with 500 mappings;
+//   0. the first ADD on the host (cold: no bridge, no table) of one container with 500
+//      mappings;
+//   2. ADD of one container with 500 mappings, 10 containers on the bridge;
 //   3. berth ADD of 1 and of 10 mappings with 10,000 mappings installed vs none;
 //   4. connect + first byte through DNAT (10,000 mappings installed) vs straight;
 //   5. iperf3 throughput to the published port vs straight to the container.
@@ -35,6 +37,8 @@ constexpr const char* kRefSubnet = "10.202.0.0/16";
 // Host port plan; the two chains' ranges never overlap, so both can be live at once.
 constexpr int kBerthOnePort = 20000, kRefOnePort = 30000;    // phase 1: one per container
 constexpr int kBerthManyPort = 40000, kRefManyPort = 41000;  // phase 2
+constexpr int kBerthColdPort = 30000, kRefColdPort = 31000;  // phase 0 (before phase 1)
+constexpr int kBusyContainers = 10;                          // phase 2: on the bridge already
 constexpr int kFillerPort = 20000;  // phase 3: fillers x per-filler mappings from here
 constexpr int kProbePort = 8100;    // phase 3: the probe's 1 or 10 mappings
 constexpr int kServerPort = 8080, kIperfPort = 5201;  // phases 4 and 5
@@ -126,12 +130,39 @@ void one_mapping_each(const Chain& berth, const Chain& ref, const Options& o,
   }
 }
 
-// 2. One container with many mappings: berth several times, the reference once per
-// round (about 30 ms per mapping: one iptables exec per rule).
+// `count` TCP mappings host_port_base + i -> 80 (issue 14's user: 30000-30499 -> 80/tcp).
+std::vector<PortMapping> to_port_80(int count, int host_port_base) {
+  auto ports = tcp_ports(count, host_port_base, 0);
+  for (auto& p : ports) p.container_port = 80;
+  return ports;
+}
+
+// 0. The user's case from cold: the first ADD on the host, with many mappings, before any
+// bridge, nftables table or iptables chain exists (what a user times after boot). Once per
+// run and chain: only the first ADD is cold.
+void many_mappings_cold(const Chain& berth, const Chain& ref, const Options& o,
+                        const std::string& b_ns, const std::string& r_ns, PortsFigures& f) {
+  const auto b_ports = to_port_80(o.many, kBerthColdPort), r_ports = to_port_80(o.many, kRefColdPort);
+  auto b = berth.add("cold", b_ns, b_ports);
+  f.berth_add_many_cold.push_back(b.ms);
+  berth.del("cold", b_ns, b_ports, b.result);
+  auto r = ref.add("cold", r_ns, r_ports);
+  f.ref_add_many_cold.push_back(r.ms);
+  ref.del("cold", r_ns, r_ports, r.result);
+}
+
+// 2. One container with many mappings while `busy` containers (no mappings) are on the
+// bridge: berth several times, the reference once per round (about 25 ms per mapping: one
+// iptables exec per rule).
 void many_mappings(const Chain& berth, const Chain& ref, const Options& o, const std::string& b_ns,
-                   const std::string& r_ns, PortsFigures& f) {
-  const auto b_ports = tcp_ports(o.many, kBerthManyPort, 1),
-             r_ports = tcp_ports(o.many, kRefManyPort, 1);
+                   const std::string& r_ns, const std::vector<std::string>& b_busy,
+                   const std::vector<std::string>& r_busy, PortsFigures& f) {
+  std::vector<std::string> b_busy_res, r_busy_res;
+  for (size_t i = 0; i < b_busy.size(); ++i) {
+    b_busy_res.push_back(berth.add("busy" + std::to_string(i), b_busy[i], {}).result);
+    r_busy_res.push_back(ref.add("busy" + std::to_string(i), r_busy[i], {}).result);
+  }
+  const auto b_ports = to_port_80(o.many, kBerthManyPort), r_ports = to_port_80(o.many, kRefManyPort);
   for (int rep = 0; rep < 5; ++rep) {
     auto r = berth.add("many", b_ns, b_ports);
     f.berth_add_many.push_back(r.ms);
@@ -140,6 +171,10 @@ void many_mappings(const Chain& berth, const Chain& ref, const Options& o, const
   auto r = ref.add("many", r_ns, r_ports);
   f.ref_add_many.push_back(r.ms);
   f.ref_del_many.push_back(ref.del("many", r_ns, r_ports, r.result).ms);
+  for (size_t i = 0; i < b_busy.size(); ++i) {
+    berth.del("busy" + std::to_string(i), b_busy[i], {}, b_busy_res[i]);
+    ref.del("busy" + std::to_string(i), r_busy[i], {}, r_busy_res[i]);
+  }
 }
 
 // 3. The probe's ADD (0, 1 and 10 mappings in turn) over filler containers that hold
@@ -245,8 +280,10 @@ int run(const Options& o) {
   }
   std::error_code ec;
   fs::create_directories(kNetnsDir, ec);
-  say("creating %d namespaces...", 2 * o.count + o.fillers + 3);
+  say("creating %d namespaces...", 2 * o.count + 2 * kBusyContainers + o.fillers + 3);
   const auto b_ns = make_namespaces("b", o.count), r_ns = make_namespaces("r", o.count);
+  const auto b_busy = make_namespaces("bb", kBusyContainers),
+             r_busy = make_namespaces("rb", kBusyContainers);
   const auto filler_ns = make_namespaces("f", o.fillers);
   const auto extra = make_namespaces("x", 3);  // probe, server, outside
   if (auto error = make_outside(extra[2], {kBerthSubnet, kRefSubnet}); !error.empty()) {
@@ -265,10 +302,14 @@ int run(const Options& o) {
   f.load_before = load_average();
   malloc_trim(0);
 
+  f.busy = kBusyContainers;
+  say("phase 0: the first ADD on the host, one container with %d mappings", o.many);
+  many_mappings_cold(berth, ref, o, b_ns[0], r_ns[0], f);
   say("phase 1: %d containers with one mapping each, both chains", o.count);
   one_mapping_each(berth, ref, o, b_ns, r_ns, f);
-  say("phase 2: one container with %d mappings", o.many);
-  many_mappings(berth, ref, o, b_ns[0], r_ns[0], f);
+  say("phase 2: one container with %d mappings, %d containers on the bridge", o.many,
+      kBusyContainers);
+  many_mappings(berth, ref, o, b_ns[0], r_ns[0], b_busy, r_busy, f);
   say("phase 3: ADD with %d mappings installed vs none", f.installed);
   add_with_installed(berth, o, filler_ns, extra[0], f);
   say("phase 4 and 5: traffic from the outside namespace");

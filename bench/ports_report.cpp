@@ -68,10 +68,15 @@ int print_ports_report(std::FILE* out, const PortsFigures& f) {
         ratio(p(f.berth_del, 90), p(f.ref_del, 90)));
 
   const std::string m = std::to_string(f.many);
+  const double b_cold = p(f.berth_add_many_cold, 50), r_cold = p(f.ref_add_many_cold, 50);
+  t.row("ADD, 1 container with " + m +
+            " mappings -> 80/tcp, cold: the first on the host (no bridge, no table yet)",
+        ms(b_cold), ms(r_cold), ratio(b_cold, r_cold), "berth <= 50 ms",
+        b_cold > 0 && b_cold <= 50);
   const double b_many = p(f.berth_add_many, 50), r_many = p(f.ref_add_many, 50);
-  t.row("ADD, 1 container with " + m + " mappings (median of " +
-            std::to_string(f.berth_add_many.size()) + " berth, " +
-            std::to_string(f.ref_add_many.size()) + " reference)",
+  t.row("ADD, 1 container with " + m + " mappings, " + std::to_string(f.busy) +
+            " containers on the bridge (median of " + std::to_string(f.berth_add_many.size()) +
+            " berth, " + std::to_string(f.ref_add_many.size()) + " reference)",
         ms(b_many), ms(r_many), ratio(b_many, r_many), "berth <= 50 ms",
         b_many > 0 && b_many <= 50);
   t.row("DEL, 1 container with " + m + " mappings", ms(p(f.berth_del_many, 50)),

@@ -11,8 +11,10 @@ struct PortsFigures {
   // 1. N containers, one mapping each: every chain's ADD and DEL, in ms.
   int containers = 0;
   std::vector<double> berth_add, ref_add, berth_del, ref_del;
-  // 2. One container with many mappings.
-  int many = 0;
+  // 0. The first ADD on the host, one container with `many` mappings (once per run).
+  std::vector<double> berth_add_many_cold, ref_add_many_cold;
+  // 2. One container with many mappings, `busy` containers on the bridge.
+  int many = 0, busy = 0;
   std::vector<double> berth_add_many, ref_add_many, berth_del_many, ref_del_many;
   // 3. berth ADD of a probe container with 0, 1 and 10 mappings, over the same filler
   // containers holding no mappings ("empty") or `installed` mappings ("full"). The ADD
