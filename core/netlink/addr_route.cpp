@@ -76,25 +76,26 @@ Result<std::vector<Prefix>> list_addresses(const Socket& s, int index, bool all)
 namespace {
 
 // 1 added, 0 already there (only when exist_ok), or an error.
-Result<bool> add_route_impl(const Socket& s, const RouteSpec& r, bool exist_ok) {
+Result<bool> add_route_impl(const Socket& s, const RouteSpec& r, int flags, bool exist_ok) {
   RoutePtr route(rtnl_route_alloc());
   auto dst = to_nl(r.dst.network(), r.dst.len);
   rtnl_route_set_family(route.get(), r.dst.addr.family());
   rtnl_route_set_dst(route.get(), dst.get());
   rtnl_route_set_table(route.get(), r.table.value_or(RT_TABLE_MAIN));
-  rtnl_route_set_protocol(route.get(), RTPROT_BOOT);
+  rtnl_route_set_protocol(route.get(), r.protocol.value_or(RTPROT_BOOT));
   rtnl_route_set_scope(route.get(), r.scope ? *r.scope : uint32_t(r.gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK));
   if (r.priority) rtnl_route_set_priority(route.get(), *r.priority);
   if (r.mtu) rtnl_route_set_metric(route.get(), RTAX_MTU, *r.mtu);
   if (r.advmss) rtnl_route_set_metric(route.get(), RTAX_ADVMSS, *r.advmss);
   rtnl_nexthop* nh = rtnl_route_nh_alloc();
   rtnl_route_nh_set_ifindex(nh, r.oif);
+  if (r.onlink) rtnl_route_nh_set_flags(nh, RTNH_F_ONLINK);
   if (r.gw) {
     auto gw = to_nl(*r.gw, r.gw->bits());
     rtnl_route_nh_set_gateway(nh, gw.get());
   }
   rtnl_route_add_nexthop(route.get(), nh);  // the route owns nh from here on
-  int err = rtnl_route_add(s.get(), route.get(), NLM_F_EXCL);
+  int err = rtnl_route_add(s.get(), route.get(), flags);
   if (err == -NLE_EXIST && exist_ok) return false;
   if (err < 0) return nl_fail("add route `" + r.dst.str() + (r.gw ? " via " + r.gw->str() : "") + "`", err);
   return true;
@@ -103,11 +104,52 @@ Result<bool> add_route_impl(const Socket& s, const RouteSpec& r, bool exist_ok) 
 }  // namespace
 
 Result<> add_route(const Socket& s, const RouteSpec& r) {
-  BERTH_TRY(add_route_impl(s, r, false));
+  BERTH_TRY(add_route_impl(s, r, NLM_F_EXCL, false));
   return {};
 }
 
-Result<bool> add_route_if_absent(const Socket& s, const RouteSpec& r) { return add_route_impl(s, r, true); }
+Result<bool> add_route_if_absent(const Socket& s, const RouteSpec& r) {
+  return add_route_impl(s, r, NLM_F_EXCL, true);
+}
+
+Result<> replace_route(const Socket& s, const RouteSpec& r) {
+  BERTH_TRY(add_route_impl(s, r, NLM_F_REPLACE, false));
+  return {};
+}
+
+Result<> del_route(const Socket& s, const Prefix& dst, uint8_t protocol) {
+  RoutePtr route(rtnl_route_alloc());
+  auto d = to_nl(dst.network(), dst.len);
+  rtnl_route_set_family(route.get(), dst.addr.family());
+  rtnl_route_set_dst(route.get(), d.get());
+  rtnl_route_set_table(route.get(), RT_TABLE_MAIN);
+  rtnl_route_set_protocol(route.get(), protocol);
+  rtnl_route_set_scope(route.get(), RT_SCOPE_NOWHERE);  // any scope
+  int err = rtnl_route_delete(s.get(), route.get(), 0);
+  if (err < 0 && err != -NLE_OBJ_NOTFOUND && err != -NLE_NOADDR)
+    return nl_fail("delete route `" + dst.str() + "`", err);
+  return {};
+}
+
+Result<std::vector<RouteSpec>> list_routes_by_protocol(const Socket& s, uint8_t protocol) {
+  auto cache = BERTH_TRY(
+      dump("routes", [&](nl_cache** c) { return rtnl_route_alloc_cache(s.get(), AF_UNSPEC, 0, c); }));
+  std::vector<RouteSpec> out;
+  for (nl_object* o = nl_cache_get_first(cache.get()); o; o = nl_cache_get_next(o)) {
+    auto* rt = reinterpret_cast<rtnl_route*>(o);
+    if (rtnl_route_get_table(rt) != RT_TABLE_MAIN || rtnl_route_get_protocol(rt) != protocol) continue;
+    RouteSpec spec;
+    spec.dst = from_nl(rtnl_route_get_dst(rt));
+    spec.protocol = protocol;
+    if (rtnl_route_get_nnexthops(rt) >= 1) {
+      rtnl_nexthop* nh = rtnl_route_nexthop_n(rt, 0);
+      spec.oif = rtnl_route_nh_get_ifindex(nh);
+      if (nl_addr* gw = rtnl_route_nh_get_gateway(nh)) spec.gw = from_nl(gw).addr;
+    }
+    out.push_back(spec);
+  }
+  return out;
+}
 
 Result<std::vector<RouteSpec>> list_routes(const Socket& s, int oif) {
   auto cache = BERTH_TRY(

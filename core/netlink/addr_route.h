@@ -27,12 +27,20 @@ struct RouteSpec {
   std::optional<IpAddr> gw;  // none: a link-scope route through `oif`
   int oif = 0;
   std::optional<uint32_t> priority, mtu, advmss, table, scope;
+  std::optional<uint8_t> protocol;  // rtm_protocol; default RTPROT_BOOT
+  bool onlink = false;              // the gateway is on `oif`'s link whatever its addresses say
 };
 // Adds the route (fails with code 100 when an identical route exists: EEXIST).
 [[nodiscard]] Result<> add_route(const Socket& s, const RouteSpec& r);
 // The same, but a route to the same destination in the same table already there (e.g. a
 // default route another network owns) is not an error: returns false and changes nothing.
 [[nodiscard]] Result<bool> add_route_if_absent(const Socket& s, const RouteSpec& r);
+// Adds the route or replaces the one to the same destination (NLM_F_REPLACE).
+[[nodiscard]] Result<> replace_route(const Socket& s, const RouteSpec& r);
+// Deletes the main table's route to `dst` made by `protocol`; success when it is gone.
+[[nodiscard]] Result<> del_route(const Socket& s, const Prefix& dst, uint8_t protocol);
+// Main-table routes made by `protocol` (e.g. an agent's own, to reconcile after a restart).
+[[nodiscard]] Result<std::vector<RouteSpec>> list_routes_by_protocol(const Socket& s, uint8_t protocol);
 // Routes of the main table (or every table when `all_tables`) through link `oif`.
 [[nodiscard]] Result<std::vector<RouteSpec>> list_routes(const Socket& s, int oif);
 

@@ -38,8 +38,8 @@ EtcdTls make_etcd_certs(const std::string& dir) {
   return t;
 }
 
-EtcdCluster::EtcdCluster(int members, int base_port, const EtcdTls* tls)
-    : members_(members), base_port_(base_port), tls_(tls), dir_(temp_dir()), pids_(members, -1) {
+EtcdCluster::EtcdCluster(int members, int base_port, const EtcdTls* tls, std::string host)
+    : members_(members), base_port_(base_port), host_(std::move(host)), tls_(tls), dir_(temp_dir()), pids_(members, -1) {
   for (int m = 0; m < members_; ++m) spawn(m);
   for (int m = 0; m < members_; ++m) wait_ready(m);
 }
@@ -49,7 +49,7 @@ EtcdCluster::~EtcdCluster() {
 }
 
 std::string EtcdCluster::endpoint(int m) const {
-  return scheme(tls_) + "://127.0.0.1:" + std::to_string(base_port_ + 2 * m);
+  return scheme(tls_) + "://" + host_ + ":" + std::to_string(base_port_ + 2 * m);
 }
 
 std::vector<std::string> EtcdCluster::endpoints() const {
@@ -59,7 +59,7 @@ std::vector<std::string> EtcdCluster::endpoints() const {
 }
 
 void EtcdCluster::spawn(int m) {
-  auto peer = [&](int i) { return "http://127.0.0.1:" + std::to_string(base_port_ + 2 * i + 1); };
+  auto peer = [&](int i) { return "http://" + host_ + ":" + std::to_string(base_port_ + 2 * i + 1); };
   std::string initial;
   for (int i = 0; i < members_; ++i) initial += (i ? "," : "") + ("m" + std::to_string(i)) + "=" + peer(i);
   std::vector<std::string> args = {"/usr/bin/etcd",

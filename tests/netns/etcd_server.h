@@ -21,10 +21,11 @@ EtcdTls make_etcd_certs(const std::string& dir);
 
 class EtcdCluster {
  public:
-  // `members` members listening on 127.0.0.1, client ports base_port, base_port+2, ...
-  // (peer ports +1). With `tls`, clients must speak https and show a certificate the CA
-  // signed. Returns once every member answers.
-  explicit EtcdCluster(int members = 1, int base_port = 23790, const EtcdTls* tls = nullptr);
+  // `members` members listening on `host` (an address of the test's host namespace),
+  // client ports base_port, base_port+2, ... (peer ports +1). With `tls`, clients must
+  // speak https and show a certificate the CA signed. Returns once every member answers.
+  explicit EtcdCluster(int members = 1, int base_port = 23790, const EtcdTls* tls = nullptr,
+                       std::string host = "127.0.0.1");
   ~EtcdCluster();
   EtcdCluster(const EtcdCluster&) = delete;
   EtcdCluster& operator=(const EtcdCluster&) = delete;
@@ -51,6 +52,7 @@ class EtcdCluster {
 
   int members_;
   int base_port_;
+  std::string host_;
   const EtcdTls* tls_;
   std::string dir_;
   std::vector<pid_t> pids_;

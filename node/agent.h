@@ -1,0 +1,70 @@
+// berth-node's agent: registers this node in etcd under a lease it keeps alive, follows
+// every node's registration and every block claim of the network (one watch), and keeps
+// the kernel's routes to the other nodes' blocks equal to what etcd says (host-gw: a route
+// per remote block via its owner's address). Routes carry protocol kRouteProtocol, so a
+// restarted agent finds the ones it made and withdraws what is stale.
+//
+// etcd keys: P/nodes/<name> {"address": ..., "mode": ...} bound to the node's lease, and
+// the claims of core/ipam/blocks.h.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/error.h"
+#include "core/etcd/client.h"
+#include "core/ip.h"
+#include "core/netlink/socket.h"
+#include "node/config.h"
+
+namespace berth::node {
+
+inline constexpr uint8_t kRouteProtocol = 245;  // "berth" in the routes' rtm_protocol
+
+// What /metrics shows (metrics.h).
+struct Counters {
+  std::atomic<uint64_t> route_adds{0}, route_withdrawals{0}, resyncs{0}, registrations{0};
+  std::atomic<uint64_t> errors_etcd{0}, errors_netlink{0}, errors_lease{0};
+  std::atomic<uint64_t> routes{0}, blocks_owned{0}, nodes{0};
+};
+
+class Agent {
+ public:
+  Agent(NodeConfig cfg, const std::atomic<bool>& stop);
+  ~Agent();
+
+  // Runs until `stop` is set; then revokes the node's lease (the others withdraw their
+  // routes to it at once) and returns. Errors only for what retrying cannot fix.
+  [[nodiscard]] Result<> run();
+
+  [[nodiscard]] const Counters& counters() const { return counters_; }
+  // etcd round trips and their total latency, over every client of the agent.
+  [[nodiscard]] std::pair<uint64_t, uint64_t> etcd_round_trips() const;
+
+ private:
+  [[nodiscard]] Result<> register_node(etcd::Client& c);
+  void keep_alive();
+  [[nodiscard]] Result<int64_t> resync();
+  void apply(const std::vector<etcd::WatchEvent>& events);
+  void note(const etcd::KeyValue& kv, bool deleted);
+  void reconcile();
+  [[nodiscard]] bool stopping() const { return stop_.load(); }
+
+  NodeConfig cfg_;
+  const std::atomic<bool>& stop_;
+  std::unique_ptr<etcd::Client> kv_;    // resync and watch (this thread)
+  std::unique_ptr<etcd::Client> keep_;  // the lease (keep-alive thread)
+  std::atomic<int64_t> lease_{0};
+  std::string nodes_prefix_, blocks_prefix_;
+  netlink::Socket nl_;
+
+  std::map<std::string, IpAddr> nodes_;  // registered nodes' addresses
+  std::map<Prefix, std::string> blocks_;  // claimed block -> owner
+  std::map<Prefix, IpAddr> routed_;       // routes this agent made -> via
+  Counters counters_;
+};
+
+}  // namespace berth::node

@@ -1,0 +1,22 @@
+#include "node/config.h"
+
+#include "ipam/cluster_config.h"
+
+namespace berth::node {
+
+Result<> validate(const NodeConfig& c) {
+  BERTH_TRY(ipam::validate_node_name(c.name, "--node-name"));
+  if (c.address.family() == 0)
+    return fail(Code::kInvalidConfig, "missing --node-ip", "the address other nodes reach this node at");
+  if (c.network.empty()) return fail(Code::kInvalidConfig, "missing --network", "the CNI network name of the pods");
+  if (c.mode != "host-gw")
+    return fail(Code::kInvalidConfig, "invalid --mode `" + c.mode + "`", "known modes: host-gw");
+  if (c.lease_ttl < 1 || c.lease_ttl > 3600)
+    return fail(Code::kInvalidConfig, "invalid --lease-ttl `" + std::to_string(c.lease_ttl) + "`",
+                "must be 1 to 3600 seconds");
+  if (c.etcd.endpoints.empty())
+    return fail(Code::kInvalidConfig, "missing --etcd-endpoints", "etcd's client URLs, comma-separated");
+  return {};
+}
+
+}  // namespace berth::node

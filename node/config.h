@@ -1,0 +1,28 @@
+// berth-node's settings: flags, or the same keys in a JSON file (--config), flags winning.
+//   {"nodeName": "node1", "nodeIP": "10.0.0.11", "network": "pods", "mode": "host-gw",
+//    "leaseTTL": 10, "metricsAddress": "127.0.0.1:9402",
+//    "etcd": {"endpoints": [...], "prefix": "/berth", "tls": {...}, "timeoutMs": 2000}}
+#pragma once
+
+#include <string>
+
+#include "core/error.h"
+#include "core/etcd/config.h"
+#include "core/ip.h"
+
+namespace berth::node {
+
+struct NodeConfig {
+  std::string name;            // as in berth-ipam's nodeName
+  IpAddr address;              // where the other nodes send this node's pods' traffic
+  std::string network;         // the CNI network whose blocks are routed
+  std::string mode = "host-gw";
+  int lease_ttl = 10;          // seconds; a node silent for this long is gone
+  std::string metrics_address; // host:port of /metrics; empty: none
+  etcd::Config etcd;
+};
+
+// Validates a finished config (code 7 naming the setting).
+[[nodiscard]] Result<> validate(const NodeConfig& c);
+
+}  // namespace berth::node

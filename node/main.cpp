@@ -1,0 +1,171 @@
+// berth-node: the per-node agent of a berth cluster (README: "Running berth on a cluster").
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "core/log.h"
+#include "node/agent.h"
+#include "node/metrics.h"
+
+namespace {
+
+using berth::Result;
+using nlohmann::json;
+
+struct Flags {
+  std::string config_file, name, ip, network, mode, metrics, endpoints, prefix, ca, cert, key;
+  int ttl = 0, timeout_ms = 0;
+};
+
+// The config file's settings first, then each flag given on the command line over them.
+Result<berth::node::NodeConfig> settings(const Flags& f) {
+  using berth::Code;
+  berth::node::NodeConfig c;
+  json etcd = json::object();
+  if (!f.config_file.empty()) {
+    std::ifstream in(f.config_file);
+    if (!in) return berth::fail(Code::kInvalidConfig, "cannot read --config `" + f.config_file + "`");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto j = json::parse(ss.str(), nullptr, false);
+    if (!j.is_object()) return berth::fail(Code::kInvalidConfig, "--config `" + f.config_file + "` is not a JSON object");
+    c.name = j.value("nodeName", "");
+    if (auto ip = berth::IpAddr::parse(j.value("nodeIP", ""))) c.address = *ip;
+    c.network = j.value("network", "");
+    c.mode = j.value("mode", c.mode);
+    c.lease_ttl = j.value("leaseTTL", c.lease_ttl);
+    c.metrics_address = j.value("metricsAddress", "");
+    if (j.contains("etcd")) etcd = j["etcd"];
+  }
+  if (!f.name.empty()) c.name = f.name;
+  if (c.name.empty()) {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    c.name = host;
+  }
+  if (!f.ip.empty()) {
+    auto ip = berth::IpAddr::parse(f.ip);
+    if (!ip) return berth::fail(Code::kInvalidConfig, "invalid --node-ip `" + f.ip + "`", "must be an IP address");
+    c.address = *ip;
+  }
+  if (!f.network.empty()) c.network = f.network;
+  if (!f.mode.empty()) c.mode = f.mode;
+  if (f.ttl) c.lease_ttl = f.ttl;
+  if (!f.metrics.empty()) c.metrics_address = f.metrics;
+  if (!etcd.is_object()) return berth::fail(Code::kInvalidConfig, "the config's `etcd` must be an object");
+  etcd["type"] = "etcd";
+  if (!f.endpoints.empty()) {
+    etcd["endpoints"] = json::array();
+    std::stringstream ss(f.endpoints);
+    for (std::string e; std::getline(ss, e, ',');)
+      if (!e.empty()) etcd["endpoints"].push_back(e);
+  }
+  if (!f.prefix.empty()) etcd["prefix"] = f.prefix;
+  if (f.timeout_ms) etcd["timeoutMs"] = f.timeout_ms;
+  if (!f.ca.empty()) etcd["tls"]["ca"] = f.ca;
+  if (!f.cert.empty()) etcd["tls"]["cert"] = f.cert;
+  if (!f.key.empty()) etcd["tls"]["key"] = f.key;
+  c.etcd = BERTH_TRY(berth::etcd::parse_config(etcd, "etcd"));
+  BERTH_TRY(berth::node::validate(c));
+  return c;
+}
+
+std::string render(const berth::node::Agent& a) {
+  const auto& k = a.counters();
+  auto [trips, latency_us] = a.etcd_round_trips();
+  std::string out;
+  auto metric = [&](const char* name, const char* type, const char* help, uint64_t v, const char* labels = "") {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+    out += std::string(name) + labels + " " + std::to_string(v) + "\n";
+  };
+  metric("berth_node_routes", "gauge", "Routes to other nodes' blocks programmed now.", k.routes);
+  metric("berth_node_route_adds_total", "counter", "Routes programmed.", k.route_adds);
+  metric("berth_node_route_withdrawals_total", "counter", "Routes withdrawn.", k.route_withdrawals);
+  metric("berth_node_blocks_owned", "gauge", "Blocks this node owns.", k.blocks_owned);
+  metric("berth_node_nodes", "gauge", "Registered nodes, this one included.", k.nodes);
+  metric("berth_node_etcd_round_trips_total", "counter", "etcd requests answered.", trips);
+  metric("berth_node_etcd_latency_seconds_sum", "counter", "Total time of the answered etcd requests.", 0);
+  out.erase(out.rfind(' ') + 1);
+  char sum[64];
+  std::snprintf(sum, sizeof sum, "%.6f\n", latency_us / 1e6);
+  out += sum;
+  out += "# HELP berth_node_errors_total Errors by kind.\n# TYPE berth_node_errors_total counter\n";
+  out += "berth_node_errors_total{kind=\"etcd\"} " + std::to_string(k.errors_etcd) + "\n";
+  out += "berth_node_errors_total{kind=\"netlink\"} " + std::to_string(k.errors_netlink) + "\n";
+  out += "berth_node_errors_total{kind=\"lease\"} " + std::to_string(k.errors_lease) + "\n";
+  metric("berth_node_resyncs_total", "counter", "Full reads of the cluster's state.", k.resyncs);
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"berth-node: registers this node in etcd and routes the other nodes' pod blocks (host-gw)."};
+  Flags f;
+  app.add_option("--config", f.config_file, "JSON file with the settings below (flags win)");
+  app.add_option("--node-name", f.name, "this node's name, as berth-ipam's nodeName (default: hostname)");
+  app.add_option("--node-ip", f.ip, "the address other nodes route this node's pods through");
+  app.add_option("--network", f.network, "the CNI network whose blocks are routed");
+  app.add_option("--mode", f.mode, "host-gw (nodes share an L2 segment)");
+  app.add_option("--lease-ttl", f.ttl, "seconds without keep-alive after which the node counts as gone (default 10)");
+  app.add_option("--metrics-address", f.metrics, "host:port to serve Prometheus /metrics on (default: none)");
+  app.add_option("--etcd-endpoints", f.endpoints, "etcd client URLs, comma-separated");
+  app.add_option("--etcd-prefix", f.prefix, "key prefix (default /berth)");
+  app.add_option("--etcd-timeout-ms", f.timeout_ms, "one etcd call, retries included (default 2000)");
+  app.add_option("--etcd-ca", f.ca, "CA certificate (PEM) that signed etcd's");
+  app.add_option("--etcd-cert", f.cert, "client certificate (PEM)");
+  app.add_option("--etcd-key", f.key, "client key (PEM)");
+  CLI11_PARSE(app, argc, argv);
+  berth::init_logging("berth-node");
+  // An agent's log is read by people: say what it does unless told otherwise (the
+  // plugins stay quiet by default, their stderr goes to the runtime).
+  if (const char* l = std::getenv("BERTH_LOG_LEVEL"); !l || !*l) spdlog::set_level(spdlog::level::info);
+
+  auto cfg = settings(f);
+  if (!cfg) {
+    std::fprintf(stderr, "berth-node: %s\n", cfg.error().what().c_str());
+    return 2;
+  }
+  // SIGTERM and SIGINT end the agent: taken by one thread, blocked in all the others.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  std::atomic<bool> stop{false};
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    spdlog::info("signal {}: leaving", sig);
+    stop = true;
+  });
+  waiter.detach();
+
+  berth::node::Agent agent(*cfg, stop);
+  std::thread metrics;
+  if (!cfg->metrics_address.empty()) {
+    auto server = berth::node::MetricsServer::bind(cfg->metrics_address);
+    if (!server) {
+      std::fprintf(stderr, "berth-node: %s\n", server.error().what().c_str());
+      return 2;
+    }
+    metrics = std::thread([&agent, &stop, s = std::move(*server)]() mutable { s.serve([&] { return render(agent); }, stop); });
+  }
+  auto r = agent.run();
+  stop = true;
+  if (metrics.joinable()) metrics.join();
+  if (!r) {
+    spdlog::error("{}", r.error().what());
+    return 1;
+  }
+  return 0;
+}

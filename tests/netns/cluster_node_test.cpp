@@ -1,0 +1,203 @@
+// berth-node against a real etcd: simulated nodes (network namespaces joined by an
+// "underlay" bridge in the test's host namespace, where etcd listens), each with its own
+// agent. A block one node claims is routed on the others, a node that leaves or dies is
+// withdrawn, and the routes carry pod traffic between the nodes.
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "tests/netns/etcd_server.h"
+#include "tests/netns/fixture.h"
+
+using berth::test::EtcdCluster;
+using berth::test::sh;
+using berth::test::sh_in;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+const std::string kNet = "podnet";
+const std::string kUnderlayHost = "10.250.0.254";
+
+struct SimNode {
+  std::string name, ns, ip, data_dir, log;
+  int agent_pid = -1;
+};
+
+// A node namespace with eth0 on the underlay bridge ul0 at 10.250.0.<n>/24.
+SimNode make_node(int n) {
+  SimNode s;
+  s.name = "node" + std::to_string(n);
+  s.ip = "10.250.0." + std::to_string(n);
+  s.ns = berth::test::make_netns(s.name);
+  s.data_dir = berth::test::temp_dir();
+  s.log = s.data_dir + "/agent.log";
+  sh("ip link add ul-" + s.name + " type veth peer name eth0 netns " + s.ns +
+     " && ip link set ul-" + s.name + " master ul0 up");
+  sh_in(s.ns, "ip addr add " + s.ip + "/24 dev eth0 && ip link set eth0 up");
+  return s;
+}
+
+void make_underlay() {
+  sh("ip link add ul0 type bridge && ip addr add " + kUnderlayHost + "/24 dev ul0 && ip link set ul0 up");
+}
+
+void start_agent(SimNode& s, const EtcdCluster& etcd, int ttl = 2) {
+  const std::string cmd = "nsenter --net=" + s.ns + " " + berth::test::bin_dir() + "/berth-node --node-name " +
+                          s.name + " --node-ip " + s.ip + " --network " + kNet + " --etcd-endpoints " +
+                          etcd.endpoint() + " --lease-ttl " + std::to_string(ttl) +
+                          " --metrics-address 127.0.0.1:9402 >>" + s.log + " 2>&1 & echo $!";
+  s.agent_pid = std::stoi(sh(cmd));
+}
+
+bool alive(int pid) { return pid > 0 && kill(pid, 0) == 0; }
+
+// Waits for the agent to end after `sig`; true when it did within 5 s.
+bool stop_agent(SimNode& s, int sig) {
+  kill(s.agent_pid, sig);
+  for (int i = 0; i < 100 && alive(s.agent_pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  bool gone = !alive(s.agent_pid);
+  s.agent_pid = -1;
+  return gone;
+}
+
+// A block claimed for `s` through berth-ipam (as the node's first pod's ADD would).
+std::string claim(const SimNode& s, const EtcdCluster& etcd, const std::string& id) {
+  json ipam{{"type", "berth-ipam"},
+            {"store", {{"type", "etcd"}, {"endpoints", {etcd.endpoint()}}}},
+            {"clusterCIDR", "10.244.0.0/16"},
+            {"nodeName", s.name},
+            {"dataDir", s.data_dir}};
+  json conf{{"cniVersion", "1.1.0"}, {"name", kNet}, {"type", "berth-bridge"}, {"ipam", ipam}};
+  auto r = berth::test::run_plugin("berth-ipam",
+                                   {{"CNI_COMMAND", "ADD"}, {"CNI_CONTAINERID", id}, {"CNI_IFNAME", "eth0"},
+                                    {"CNI_NETNS", "/var/run/netns/x"}},
+                                   conf.dump());
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  return r.json["ips"][0]["address"];
+}
+
+std::string route(const SimNode& s, const std::string& dst) {
+  auto out = sh_in(s.ns, "ip route show " + dst + " proto 245");
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+// Polls until `pred` holds; the time it took, or -1 ms after `limit`.
+template <typename Pred>
+std::chrono::milliseconds until(Pred pred, std::chrono::milliseconds limit) {
+  auto t0 = Clock::now();
+  while (Clock::now() - t0 < limit) {
+    if (pred()) return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return std::chrono::milliseconds(-1);
+}
+
+struct Agents {
+  std::vector<SimNode*> nodes;
+  ~Agents() {
+    for (auto* n : nodes)
+      if (n->agent_pid > 0) kill(n->agent_pid, SIGKILL);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("cluster node / host-gw: blocks routed on the other nodes within 1 s, withdrawn when a node leaves or dies") {
+  make_underlay();
+  EtcdCluster etcd(1, 23790, nullptr, kUnderlayHost);
+  SimNode n1 = make_node(1), n2 = make_node(2), n3 = make_node(3);
+  Agents guard{{&n1, &n2, &n3}};
+  start_agent(n1, etcd);
+  start_agent(n2, etcd);
+  start_agent(n3, etcd);
+  // All three registered, each under its lease.
+  REQUIRE(until([&] { return etcd.keys("/berth/nodes/").size() == 3; }, std::chrono::seconds(5)).count() >= 0);
+  CHECK(json::parse(etcd.value("/berth/nodes/node2"))["address"] == "10.250.0.2");
+
+  // node1's first pod claims 10.244.0.0/26: nodes 2 and 3 route it via node1, node1 not.
+  CHECK(claim(n1, etcd, "p1") == "10.244.0.2/26");
+  auto t = until([&] { return !route(n2, "10.244.0.0/26").empty() && !route(n3, "10.244.0.0/26").empty(); },
+                 std::chrono::seconds(3));
+  INFO(sh("cat " + n2.log));
+  CHECK(t.count() >= 0);
+  CHECK(t < std::chrono::milliseconds(1000));
+  CHECK_THAT(route(n2, "10.244.0.0/26"), Catch::Contains("via 10.250.0.1 dev eth0"));
+  CHECK(route(n1, "10.244.0.0/26").empty());
+  CHECK(claim(n2, etcd, "p2") == "10.244.0.66/26");
+  REQUIRE(until([&] { return !route(n1, "10.244.0.64/26").empty(); }, std::chrono::seconds(2)).count() >= 0);
+
+  // The routes carry traffic: node2's pod gateway reaches node1's, and node2 itself reaches
+  // an address of node1's block, seen by node1 from node2's own address (no NAT).
+  sh_in(n1.ns, "ip link add pods type bridge && ip addr add 10.244.0.1/26 dev pods && ip link set pods up");
+  sh_in(n2.ns, "ip link add pods type bridge && ip addr add 10.244.0.65/26 dev pods && ip link set pods up");
+  int rc = 1;
+  auto ping = sh_in(n2.ns, "ping -c1 -W2 -I 10.244.0.65 10.244.0.1 2>&1", &rc);
+  INFO(ping << sh_in(n2.ns, "ip addr; ip route") << sh_in(n1.ns, "ip addr; ip route"));
+  CHECK(rc == 0);
+  berth::test::tcp_serve_once(n1.ns, 8080, "hello");
+  CHECK_THAT(berth::test::tcp_request(n2.ns, "10.244.0.1", 8080), Catch::Contains("hello 10.250.0.2"));
+
+  // Metrics on node3: two remote blocks routed, no block of its own.
+  auto metrics = sh_in(n3.ns, "busybox wget -qO- http://127.0.0.1:9402/metrics");
+  CHECK_THAT(metrics, Catch::Contains("berth_node_routes 2"));
+  CHECK_THAT(metrics, Catch::Contains("berth_node_blocks_owned 0"));
+  CHECK_THAT(metrics, Catch::Contains("berth_node_nodes 3"));
+
+  // node1 leaves (SIGTERM): its lease is revoked and the others withdraw within 1 s.
+  REQUIRE(stop_agent(n1, SIGTERM));
+  t = until([&] { return route(n2, "10.244.0.0/26").empty() && route(n3, "10.244.0.0/26").empty(); },
+            std::chrono::seconds(3));
+  CHECK(t.count() >= 0);
+  CHECK(t < std::chrono::milliseconds(1000));
+  CHECK(etcd.keys("/berth/nodes/").size() == 2);
+  CHECK_THAT(sh("cat " + n1.log), Catch::Contains("node node1 left"));
+
+  // node2 dies (SIGKILL): withdrawn on node3 once its 2 s lease runs out, within 1 s.
+  REQUIRE(stop_agent(n2, SIGKILL));
+  auto died = Clock::now();
+  t = until([&] { return route(n3, "10.244.0.64/26").empty(); }, std::chrono::seconds(6));
+  CHECK(t.count() >= 0);
+  CHECK(Clock::now() - died < std::chrono::milliseconds(2000 + 1000 + 500));
+
+  // node2 back: registered again, routed again on node3.
+  start_agent(n2, etcd);
+  CHECK(until([&] { return !route(n3, "10.244.0.64/26").empty(); }, std::chrono::seconds(2)).count() >= 0);
+}
+
+TEST_CASE("cluster node / a restarted agent withdraws the routes that went stale while it was away") {
+  make_underlay();
+  EtcdCluster etcd(1, 23790, nullptr, kUnderlayHost);
+  SimNode n1 = make_node(1), n2 = make_node(2);
+  Agents guard{{&n1, &n2}};
+  start_agent(n1, etcd);
+  start_agent(n2, etcd);
+  claim(n2, etcd, "p");
+  REQUIRE(until([&] { return !route(n1, "10.244.0.0/26").empty(); }, std::chrono::seconds(3)).count() >= 0);
+  REQUIRE(stop_agent(n1, SIGKILL));
+  etcd.ctl("del /berth/ipam/" + kNet + "/blocks/10.244.0.0-26");  // the block was freed meanwhile
+  CHECK_FALSE(route(n1, "10.244.0.0/26").empty());
+  start_agent(n1, etcd);
+  CHECK(until([&] { return route(n1, "10.244.0.0/26").empty(); }, std::chrono::seconds(3)).count() >= 0);
+}
+
+TEST_CASE("cluster node / bad settings: a clear message and exit status 2") {
+  int rc = 0;
+  auto out = sh(berth::test::bin_dir() + "/berth-node --node-name n1 --network p --etcd-endpoints http://127.0.0.1:1 2>&1", &rc);
+  CHECK(rc == 2);
+  CHECK_THAT(out, Catch::Contains("--node-ip"));
+  out = sh(berth::test::bin_dir() + "/berth-node --node-ip 10.0.0.1 --network p --etcd-endpoints 127.0.0.1:2379 2>&1", &rc);
+  CHECK(rc == 2);
+  CHECK_THAT(out, Catch::Contains("etcd.endpoints[0]"));
+  out = sh(berth::test::bin_dir() + "/berth-node --node-ip 10.0.0.1 --network p --mode vxlan --etcd-endpoints http://127.0.0.1:1 2>&1", &rc);
+  CHECK(rc == 2);
+  CHECK_THAT(out, Catch::Contains("known modes"));
+}
