@@ -138,7 +138,10 @@ void Agent::reconcile() {
   }
   for (const auto& [block, via] : want) {
     if (routed_.count(block)) continue;
-    netlink::RouteSpec r{.dst = block, .gw = via, .oif = 0, .protocol = kRouteProtocol};
+    netlink::RouteSpec r;
+    r.dst = block;
+    r.gw = via;
+    r.protocol = kRouteProtocol;
     if (auto ok = netlink::replace_route(nl_, r); !ok) {
       counters_.errors_netlink++;
       spdlog::warn("{}", ok.error().what());
