@@ -42,7 +42,7 @@ namespace berth::nft {
 struct BridgeEntry {
   std::string bridge;     // its interface name
   bool internal = false;  // no traffic in or out of the bridge, only among its members
-  std::string tag;        // owner, e.g. the network name
+  std::string tag;  // owner: berth-bridge tags it by bridge ("@berth0"), as networks may share one
   bool operator==(const BridgeEntry&) const = default;
 };
 

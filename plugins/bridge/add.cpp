@@ -211,7 +211,7 @@ Result<cni::CniResult> cmd_add(const cni::Request& req) {
   failpoint("bridge.add.forwarding_on");
   bool fw_added = false;
   ScopeExit undo_fw([&] {
-    if (fw_added) (void)firewall_remove(fw.network, fw.tag);
+    if (fw_added) (void)firewall_remove(fw.network, fw.bridge, fw.tag);
   });
   fw_added = true;
   BERTH_TRY(firewall_add(fw));

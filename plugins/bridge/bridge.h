@@ -24,9 +24,9 @@ Result<> cmd_gc(const cni::Request& req);
 Result<> cmd_status(const cni::Request& req);
 
 // What one attachment needs from berth's nftables tables. firewall.cpp is the only file
-// that knows berth_nft; every element carries `tag` (network-level ones `network`).
+// that knows berth_nft; every element carries `tag` (the bridge's own ones bridge_tag()).
 struct FirewallNeeds {
-  std::string network;         // owner of the bridge's own elements (isolation)
+  std::string network;         // the CNI config's name
   std::string tag;             // attachment_tag(): owner of everything else
   std::string bridge;          // bridge name
   int bridge_index = 0;
@@ -50,16 +50,22 @@ FirewallNeeds firewall_needs(const cni::Request& req, const Config& cfg, int bri
 Result<> firewall_add(const FirewallNeeds& needs);
 // True when every element is installed with its owner.
 Result<bool> firewall_present(const FirewallNeeds& needs);
+// The owner of a bridge's own elements (isolation): "@" and its name, which no network
+// name can be. Not the network's name: networks may share a bridge.
+std::string bridge_tag(const std::string& bridge);
+
 // Removes the attachment's elements (DEL: no addresses or ports needed), and the
-// network's own ones when it was the network's last attachment. `meanwhile` (always run,
-// even when nftables failed) runs after the removal and before the nftables socket is
-// closed, with that socket's descriptor (-1 when it could not be opened): the close waits
-// for the kernel to free the deleted elements (an RCU grace period, ~10-15 ms here), a
-// wait `meanwhile` can hand to another process by keeping the descriptor open there.
-Result<size_t> firewall_remove(const std::string& network, const std::string& tag,
+// bridge's own ones when no other container (of any network) is left on it. `meanwhile`
+// (always run, even when nftables failed) runs after the removal and before the nftables
+// socket is closed, with that socket's descriptor (-1 when it could not be opened): the
+// close waits for the kernel to free the deleted elements (an RCU grace period, ~10-15 ms
+// here), a wait `meanwhile` can hand to another process by keeping the descriptor open.
+Result<size_t> firewall_remove(const std::string& network, const std::string& bridge,
+                               const std::string& tag,
                                const std::function<void(int nft_fd)>& meanwhile = {});
-// Removes every element of `network` whose tag is not in `keep`, and the network's own
-// elements too when no attachment is left; drops berth's tables when they are empty.
-Result<size_t> firewall_gc(const std::string& network, const std::set<std::string>& keep);
+// Removes every element of `network` whose tag is not in `keep`, and the bridge's own
+// elements too when no container is left on it; drops berth's tables when they are empty.
+Result<size_t> firewall_gc(const std::string& network, const std::string& bridge,
+                           const std::set<std::string>& keep);
 
 }  // namespace berth::bridge

@@ -83,6 +83,12 @@ std::string attachment_tag(const std::string& network, const std::string& contai
   return network + " " + hex(fnv1a(container_id, ifname), 16);
 }
 
+std::string host_veth_of_tag(const std::string& tag) {
+  auto space = tag.rfind(' ');
+  if (space == std::string::npos || tag.size() - space - 1 != 16) return {};
+  return "veth" + tag.substr(space + 1, 8);
+}
+
 Result<Config> parse_config(const cni::Request& req) {
   const json& c = req.config;
   Config cfg;

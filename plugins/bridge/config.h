@@ -67,5 +67,8 @@ std::string host_veth_name(const std::string& container_id, const std::string& i
 // Owner tag of the attachment's nftables elements: "<network> <16 hex digits>".
 std::string attachment_tag(const std::string& network, const std::string& container_id,
                            const std::string& ifname);
+// The host veth of the attachment that owns `tag` (both come from one hash: the veth has
+// its first 8 hex digits), whichever network it is on; "" for a tag of another shape.
+std::string host_veth_of_tag(const std::string& tag);
 
 }  // namespace berth::bridge

@@ -31,8 +31,9 @@ Result<> cmd_del(const cni::Request& req) {
     }
     failpoint("bridge.del.veth_deleted");
   };
-  if (auto r = firewall_remove(
-          req.name, attachment_tag(req.name, req.env.container_id, req.env.ifname), delete_veth);
+  if (auto r = firewall_remove(req.name, cfg.bridge,
+                               attachment_tag(req.name, req.env.container_id, req.env.ifname),
+                               delete_veth);
       !r)
     errors.push_back(r.error());
   failpoint("bridge.del.firewall_removed");

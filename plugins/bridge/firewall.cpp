@@ -2,10 +2,12 @@
 // membership (hairpin), isolation and MAC spoof checking, all as tagged elements of berth's
 // fixed rules (never a rule per container), so DEL and GC find them by tag without knowing
 // addresses, ports or MACs.
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 
+#include "core/netlink/link.h"
 #include "core/nft/firewall.h"
 #include "plugins/bridge/bridge.h"
 #include "plugins/bridge/config.h"
@@ -35,24 +37,57 @@ nft::Elements elements(const FirewallNeeds& n) {
     if (n.gateway) e.members.push_back({a, n.bridge_index, n.tag});
   }
   e.ports = port_mappings(n);
-  e.bridges.push_back({n.bridge, n.internal, n.network});
+  e.bridges.push_back({n.bridge, n.internal, bridge_tag(n.bridge)});
   if (!n.icc) e.icc_ports.push_back({n.host_veth, n.tag});
   if (n.guard_mac) e.mac_guards.push_back({n.host_veth, *n.guard_mac, n.tag});
   return e;
 }
 
-// The network's own elements (tag: its name) go with its last attachment: the bridge has
-// no container left to isolate, and the ruleset returns to what it was.
-nft::Firewall::AlsoRemove network_when_unused(const std::string& network) {
-  return [network](const std::set<std::string>& remaining) {
+// Whether a veth port of `bridge` belongs to an attachment that still has elements (a tag
+// in `remaining`), of any network on that bridge. A veth whose attachment's elements are
+// gone does not count: its DEL removes it right after (or a GC does). On a netlink failure
+// the bridge counts as in use: a leftover element goes with a later DEL or GC, a missing
+// one would open the bridge to the others.
+bool bridge_in_use(const std::string& bridge, const std::set<std::string>& remaining) {
+  std::set<std::string> live;
+  for (const auto& t : remaining)
+    if (auto veth = host_veth_of_tag(t); !veth.empty()) live.insert(veth);
+  auto ports = [&]() -> Result<std::vector<netlink::LinkInfo>> {
+    auto host = BERTH_TRY(netlink::Socket::open());
+    auto br = BERTH_TRY(netlink::get_link(host, bridge));
+    if (!br) return std::vector<netlink::LinkInfo>{};
+    return netlink::list_ports(host, br->index);
+  }();
+  if (!ports) {
+    spdlog::warn("bridge `{}` counts as in use: {}", bridge, ports.error().what());
+    return true;
+  }
+  return std::any_of(ports->begin(), ports->end(), [&](const netlink::LinkInfo& p) {
+    return p.kind == "veth" && live.contains(p.name);
+  });
+}
+
+// The bridge's own elements (tag: bridge_tag()) go when no container with elements is
+// left on the bridge, of this network or of any other one sharing it (a conflist without
+// `bridge` shares berth0 with the runtime's default network): the ruleset returns to what
+// it was, and a network that leaves never takes the isolation of a bridge still in use.
+// Runs under the nftables lock. A concurrent ADD on the bridge has either committed (its
+// tags are in `remaining`) or adds the elements again after us.
+// Elements tagged with the network's name (what berth wrote before) go the same way.
+nft::Firewall::AlsoRemove bridge_when_unused(const std::string& network,
+                                             const std::string& bridge) {
+  return [=](const std::set<std::string>& remaining) {
     const std::string prefix = network + " ";
     for (const auto& t : remaining)
       if (t.compare(0, prefix.size(), prefix) == 0) return std::set<std::string>{};
-    return std::set<std::string>{network};
+    if (bridge_in_use(bridge, remaining)) return std::set<std::string>{};
+    return std::set<std::string>{network, bridge_tag(bridge)};
   };
 }
 
 }  // namespace
+
+std::string bridge_tag(const std::string& bridge) { return "@" + bridge; }
 
 FirewallNeeds firewall_needs(const cni::Request& req, const Config& cfg, int bridge_index,
                              const std::string& host_veth, std::vector<IpAddr> addrs) {
@@ -79,24 +114,29 @@ Result<bool> firewall_present(const FirewallNeeds& needs) {
   return fw.contains(elements(needs));
 }
 
-Result<size_t> firewall_remove(const std::string& network, const std::string& tag,
+Result<size_t> firewall_remove(const std::string& network, const std::string& bridge,
+                               const std::string& tag,
                                const std::function<void(int nft_fd)>& meanwhile) {
   auto fw = nft::Firewall::open(kNftLock);
   if (!fw) {
     if (meanwhile) meanwhile(-1);
     return std::unexpected(fw.error());
   }
-  auto n = fw->remove_by_tag([&](std::string_view t) { return t == tag; }, network_when_unused(network));
+  auto n = fw->remove_by_tag([&](std::string_view t) { return t == tag; },
+                             bridge_when_unused(network, bridge));
   if (meanwhile) meanwhile(fw->socket_fd());
   return n;
 }  // Closing the socket here waits for nf_tables to free what the batch deleted.
 
-Result<size_t> firewall_gc(const std::string& network, const std::set<std::string>& keep) {
+Result<size_t> firewall_gc(const std::string& network, const std::string& bridge,
+                           const std::set<std::string>& keep) {
   auto fw = BERTH_TRY(nft::Firewall::open(kNftLock));
   const std::string prefix = network + " ";
   auto n = BERTH_TRY(fw.remove_by_tag(
-      [&](std::string_view t) { return t.substr(0, prefix.size()) == prefix && !keep.count(std::string(t)); },
-      network_when_unused(network)));
+      [&](std::string_view t) {
+        return t.substr(0, prefix.size()) == prefix && !keep.count(std::string(t));
+      },
+      bridge_when_unused(network, bridge)));
   BERTH_TRY(fw.remove_table_if_unused());
   return n;
 }

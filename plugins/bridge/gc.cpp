@@ -61,7 +61,7 @@ Result<> cmd_gc(const cni::Request& req) {
   std::vector<Error> errors;
   if (auto n = gc_veths(cfg, keep_veths); !n) errors.push_back(n.error());
   else if (*n) spdlog::info("GC {}: deleted {} stale veths", req.name, *n);
-  if (auto n = firewall_gc(req.name, keep_tags); !n) errors.push_back(n.error());
+  if (auto n = firewall_gc(req.name, cfg.bridge, keep_tags); !n) errors.push_back(n.error());
   failpoint("bridge.gc.firewall_collected");
   if (!cfg.ipam_type.empty())
     if (auto r = cni::delegate_run(req, cfg.ipam_type, "GC"); !r) errors.push_back(r.error());

@@ -13,5 +13,6 @@ list(APPEND BERTH_NETNS_SOURCES
   runtime_exec_tty_test.cpp
   runtime_run_tty_test.cpp
   runtime_net_own_test.cpp
+  runtime_net_isolation_test.cpp
   runtime_userns_test.cpp
 )
