@@ -1,6 +1,7 @@
 #include "node/agent.h"
 
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -47,6 +48,29 @@ Result<> Agent::register_node(etcd::Client& c) {
   return {};
 }
 
+void Agent::free_dead_blocks() {
+  std::vector<std::pair<Prefix, Owner>> dead;
+  {
+    std::lock_guard lock(mu_);
+    const auto limit = std::chrono::steady_clock::now() - std::chrono::seconds(cfg_.dead_node_grace);
+    for (const auto& [block, owner] : blocks_) {
+      auto g = gone_since_.find(owner.node);
+      if (g != gone_since_.end() && g->second <= limit) dead.emplace_back(block, owner);
+    }
+  }
+  ipam::BlockRegistry registry(*keep_, cfg_.network);
+  for (const auto& [block, owner] : dead) {
+    auto r = registry.release(block, owner.node, owner.revision);
+    if (!r) {
+      counters_.errors_etcd++;
+      spdlog::warn("free block {} of gone node {}: {}", block.str(), owner.node, r.error().what());
+    } else if (*r) {
+      counters_.blocks_freed++;
+      spdlog::info("freed block {} of node {}, gone for over {} s", block.str(), owner.node, cfg_.dead_node_grace);
+    }
+  }
+}
+
 // Renews the lease three times per TTL; a lease that expired anyway (etcd was away
 // longer than the TTL) is replaced by a new registration.
 void Agent::keep_alive() {
@@ -54,6 +78,7 @@ void Agent::keep_alive() {
   while (!stopping()) {
     nap(period, stop_);
     if (stopping()) break;
+    free_dead_blocks();
     auto ttl = keep_->lease_keepalive(lease_);
     if (ttl && *ttl > 0) continue;
     counters_.errors_lease++;
@@ -86,12 +111,13 @@ void Agent::note(const etcd::KeyValue& kv, bool deleted) {
       blocks_.erase(*block);
       return;
     }
-    if (auto c = ipam::parse_claim(kv)) blocks_[*block] = c->node;
+    if (auto c = ipam::parse_claim(kv)) blocks_[*block] = Owner{c->node, c->revision};
   }
 }
 
 Result<int64_t> Agent::resync() {
   auto all = BERTH_TRY(kv_->range_prefix(cfg_.etcd.prefix + "/"));
+  std::lock_guard lock(mu_);
   nodes_.clear();
   blocks_.clear();
   for (const auto& kv : all.kvs) note(kv, false);
@@ -101,23 +127,30 @@ Result<int64_t> Agent::resync() {
 }
 
 void Agent::apply(const std::vector<etcd::WatchEvent>& events) {
+  std::lock_guard lock(mu_);
   for (const auto& e : events) note(e.kv, e.type == etcd::WatchEvent::Type::kDelete);
   if (!events.empty()) reconcile();
 }
 
 // Makes the kernel's berth routes equal to the desired ones: a route per block whose
-// owner is another registered node, via that node's address.
+// owner is another registered node, via that node's address. Called with mu_ held.
 void Agent::reconcile() {
   std::map<Prefix, IpAddr> want;
   uint64_t mine = 0;
+  std::set<std::string> gone;
   for (const auto& [block, owner] : blocks_) {
-    if (owner == cfg_.name) {
+    if (owner.node == cfg_.name) {
       ++mine;
       continue;
     }
-    auto n = nodes_.find(owner);
-    if (n != nodes_.end() && n->second.family() == block.addr.family()) want[block] = n->second;
+    auto n = nodes_.find(owner.node);
+    if (n == nodes_.end()) gone.insert(owner.node);
+    else if (n->second.family() == block.addr.family()) want[block] = n->second;
   }
+  const auto now = std::chrono::steady_clock::now();
+  for (auto it = gone_since_.begin(); it != gone_since_.end();)
+    it = gone.count(it->first) ? std::next(it) : gone_since_.erase(it);
+  for (const auto& g : gone) gone_since_.try_emplace(g, now);
   for (auto it = routed_.begin(); it != routed_.end();) {
     auto w = want.find(it->first);
     if (w != want.end() && w->second == it->second) {
@@ -147,7 +180,7 @@ void Agent::reconcile() {
       spdlog::warn("{}", ok.error().what());
       continue;
     }
-    spdlog::info("route {} via {} ({})", block.str(), via.str(), blocks_[block]);
+    spdlog::info("route {} via {} ({})", block.str(), via.str(), blocks_[block].node);
     counters_.route_adds++;
     routed_[block] = via;
   }

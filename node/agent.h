@@ -5,10 +5,13 @@
 // restarted agent finds the ones it made and withdraws what is stale.
 //
 // etcd keys: P/nodes/<name> {"address": ..., "mode": ...} bound to the node's lease, and
-// the claims of core/ipam/blocks.h.
+// the claims of core/ipam/blocks.h. A block whose owner has been unregistered for longer
+// than the grace is freed (compare-and-delete on the claim as read, so of several agents
+// trying, one succeeds and a claim made meanwhile is never touched).
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -28,7 +31,7 @@ inline constexpr uint8_t kRouteProtocol = 245;  // "berth" in the routes' rtm_pr
 struct Counters {
   std::atomic<uint64_t> route_adds{0}, route_withdrawals{0}, resyncs{0}, registrations{0};
   std::atomic<uint64_t> errors_etcd{0}, errors_netlink{0}, errors_lease{0};
-  std::atomic<uint64_t> routes{0}, blocks_owned{0}, nodes{0};
+  std::atomic<uint64_t> routes{0}, blocks_owned{0}, nodes{0}, blocks_freed{0};
 };
 
 class Agent {
@@ -51,6 +54,8 @@ class Agent {
   void apply(const std::vector<etcd::WatchEvent>& events);
   void note(const etcd::KeyValue& kv, bool deleted);
   void reconcile();
+  // Frees the blocks of nodes gone for longer than the grace (keep-alive thread).
+  void free_dead_blocks();
   [[nodiscard]] bool stopping() const { return stop_.load(); }
 
   NodeConfig cfg_;
@@ -61,9 +66,15 @@ class Agent {
   std::string nodes_prefix_, blocks_prefix_;
   netlink::Socket nl_;
 
+  struct Owner {
+    std::string node;
+    int64_t revision = 0;  // of the claim, for the compare-and-delete that frees it
+  };
+  std::mutex mu_;  // the three maps below: the watch thread writes, the keep-alive thread reads
   std::map<std::string, IpAddr> nodes_;  // registered nodes' addresses
-  std::map<Prefix, std::string> blocks_;  // claimed block -> owner
-  std::map<Prefix, IpAddr> routed_;       // routes this agent made -> via
+  std::map<Prefix, Owner> blocks_;        // claimed block -> owner
+  std::map<std::string, std::chrono::steady_clock::time_point> gone_since_;  // owners not registered
+  std::map<Prefix, IpAddr> routed_;       // routes this agent made -> via (watch thread only)
   Counters counters_;
 };
 

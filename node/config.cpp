@@ -14,6 +14,9 @@ Result<> validate(const NodeConfig& c) {
   if (c.lease_ttl < 1 || c.lease_ttl > 3600)
     return fail(Code::kInvalidConfig, "invalid --lease-ttl `" + std::to_string(c.lease_ttl) + "`",
                 "must be 1 to 3600 seconds");
+  if (c.dead_node_grace < 1)
+    return fail(Code::kInvalidConfig, "invalid --dead-node-grace `" + std::to_string(c.dead_node_grace) + "`",
+                "must be at least 1 second");
   if (c.etcd.endpoints.empty())
     return fail(Code::kInvalidConfig, "missing --etcd-endpoints", "etcd's client URLs, comma-separated");
   return {};

@@ -1,6 +1,6 @@
 // berth-node's settings: flags, or the same keys in a JSON file (--config), flags winning.
 //   {"nodeName": "node1", "nodeIP": "10.0.0.11", "network": "pods", "mode": "host-gw",
-//    "leaseTTL": 10, "metricsAddress": "127.0.0.1:9402",
+//    "leaseTTL": 10, "deadNodeGrace": 300, "metricsAddress": "127.0.0.1:9402",
 //    "etcd": {"endpoints": [...], "prefix": "/berth", "tls": {...}, "timeoutMs": 2000}}
 #pragma once
 
@@ -18,6 +18,7 @@ struct NodeConfig {
   std::string network;         // the CNI network whose blocks are routed
   std::string mode = "host-gw";
   int lease_ttl = 10;          // seconds; a node silent for this long is gone
+  int dead_node_grace = 300;   // seconds a gone node keeps its blocks before they are freed
   std::string metrics_address; // host:port of /metrics; empty: none
   etcd::Config etcd;
 };

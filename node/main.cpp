@@ -23,7 +23,7 @@ using nlohmann::json;
 
 struct Flags {
   std::string config_file, name, ip, network, mode, metrics, endpoints, prefix, ca, cert, key;
-  int ttl = 0, timeout_ms = 0;
+  int ttl = 0, timeout_ms = 0, grace = 0;
 };
 
 // The config file's settings first, then each flag given on the command line over them.
@@ -43,6 +43,7 @@ Result<berth::node::NodeConfig> settings(const Flags& f) {
     c.network = j.value("network", "");
     c.mode = j.value("mode", c.mode);
     c.lease_ttl = j.value("leaseTTL", c.lease_ttl);
+    c.dead_node_grace = j.value("deadNodeGrace", c.dead_node_grace);
     c.metrics_address = j.value("metricsAddress", "");
     if (j.contains("etcd")) etcd = j["etcd"];
   }
@@ -60,6 +61,7 @@ Result<berth::node::NodeConfig> settings(const Flags& f) {
   if (!f.network.empty()) c.network = f.network;
   if (!f.mode.empty()) c.mode = f.mode;
   if (f.ttl) c.lease_ttl = f.ttl;
+  if (f.grace) c.dead_node_grace = f.grace;
   if (!f.metrics.empty()) c.metrics_address = f.metrics;
   if (!etcd.is_object()) return berth::fail(Code::kInvalidConfig, "the config's `etcd` must be an object");
   etcd["type"] = "etcd";
@@ -102,6 +104,7 @@ std::string render(const berth::node::Agent& a) {
   out += "berth_node_errors_total{kind=\"etcd\"} " + std::to_string(k.errors_etcd) + "\n";
   out += "berth_node_errors_total{kind=\"netlink\"} " + std::to_string(k.errors_netlink) + "\n";
   out += "berth_node_errors_total{kind=\"lease\"} " + std::to_string(k.errors_lease) + "\n";
+  metric("berth_node_blocks_freed_total", "counter", "Blocks of gone nodes freed by this agent.", k.blocks_freed);
   metric("berth_node_resyncs_total", "counter", "Full reads of the cluster's state.", k.resyncs);
   return out;
 }
@@ -117,6 +120,8 @@ int main(int argc, char** argv) {
   app.add_option("--network", f.network, "the CNI network whose blocks are routed");
   app.add_option("--mode", f.mode, "host-gw (nodes share an L2 segment)");
   app.add_option("--lease-ttl", f.ttl, "seconds without keep-alive after which the node counts as gone (default 10)");
+  app.add_option("--dead-node-grace", f.grace,
+                 "seconds a node may stay gone before its blocks are freed for others (default 300)");
   app.add_option("--metrics-address", f.metrics, "host:port to serve Prometheus /metrics on (default: none)");
   app.add_option("--etcd-endpoints", f.endpoints, "etcd client URLs, comma-separated");
   app.add_option("--etcd-prefix", f.prefix, "key prefix (default /berth)");

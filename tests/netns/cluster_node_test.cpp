@@ -48,10 +48,11 @@ void make_underlay() {
   sh("ip link add ul0 type bridge && ip addr add " + kUnderlayHost + "/24 dev ul0 && ip link set ul0 up");
 }
 
-void start_agent(SimNode& s, const EtcdCluster& etcd, int ttl = 2) {
+void start_agent(SimNode& s, const EtcdCluster& etcd, int ttl = 2, int grace = 300) {
   const std::string cmd = "nsenter --net=" + s.ns + " " + berth::test::bin_dir() + "/berth-node --node-name " +
                           s.name + " --node-ip " + s.ip + " --network " + kNet + " --etcd-endpoints " +
                           etcd.endpoint() + " --lease-ttl " + std::to_string(ttl) +
+                          " --dead-node-grace " + std::to_string(grace) +
                           " --metrics-address 127.0.0.1:9402 >>" + s.log + " 2>&1 & echo $!";
   s.agent_pid = std::stoi(sh(cmd));
 }
@@ -200,4 +201,28 @@ TEST_CASE("cluster node / bad settings: a clear message and exit status 2") {
   out = sh(berth::test::bin_dir() + "/berth-node --node-ip 10.0.0.1 --network p --mode vxlan --etcd-endpoints http://127.0.0.1:1 2>&1", &rc);
   CHECK(rc == 2);
   CHECK_THAT(out, Catch::Contains("known modes"));
+}
+
+TEST_CASE("cluster node / a dead node's blocks are freed after the grace, and only then") {
+  make_underlay();
+  EtcdCluster etcd(1, 23790, nullptr, kUnderlayHost);
+  SimNode n1 = make_node(1), n2 = make_node(2);
+  Agents guard{{&n1, &n2}};
+  start_agent(n1, etcd, 1, 2);
+  start_agent(n2, etcd, 1, 2);
+  CHECK(claim(n2, etcd, "p") == "10.244.0.2/26");
+  const std::string key = "/berth/ipam/" + kNet + "/blocks/10.244.0.0-26";
+  REQUIRE(until([&] { return !route(n1, "10.244.0.0/26").empty(); }, std::chrono::seconds(3)).count() >= 0);
+  REQUIRE(stop_agent(n2, SIGKILL));
+  auto died = Clock::now();
+  // Withdrawn once the 1 s lease runs out; the claim itself outlives it by the 2 s grace.
+  REQUIRE(until([&] { return route(n1, "10.244.0.0/26").empty(); }, std::chrono::seconds(4)).count() >= 0);
+  CHECK_FALSE(etcd.value(key).empty());
+  auto freed = until([&] { return etcd.value(key).empty(); }, std::chrono::seconds(8));
+  INFO(sh("cat " + n1.log));
+  REQUIRE(freed.count() >= 0);
+  CHECK(Clock::now() - died >= std::chrono::seconds(2));
+  CHECK_THAT(sh_in(n1.ns, "busybox wget -qO- http://127.0.0.1:9402/metrics"), Catch::Contains("berth_node_blocks_freed_total 1"));
+  // The block is free for the living: node1's first pod gets it.
+  CHECK(claim(n1, etcd, "q") == "10.244.0.2/26");
 }
