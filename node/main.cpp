@@ -9,6 +9,7 @@
 #include <thread>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -85,27 +86,27 @@ std::string render(const berth::node::Agent& a) {
   const auto& k = a.counters();
   auto [trips, latency_us] = a.etcd_round_trips();
   std::string out;
-  auto metric = [&](const char* name, const char* type, const char* help, uint64_t v, const char* labels = "") {
+  auto head = [&](const char* name, const char* type, const char* help) {
     out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
-    out += std::string(name) + labels + " " + std::to_string(v) + "\n";
+  };
+  auto metric = [&](const char* name, const char* type, const char* help, uint64_t v) {
+    head(name, type, help);
+    out += std::string(name) + " " + std::to_string(v) + "\n";
   };
   metric("berth_node_routes", "gauge", "Routes to other nodes' blocks programmed now.", k.routes);
   metric("berth_node_route_adds_total", "counter", "Routes programmed.", k.route_adds);
   metric("berth_node_route_withdrawals_total", "counter", "Routes withdrawn.", k.route_withdrawals);
   metric("berth_node_blocks_owned", "gauge", "Blocks this node owns.", k.blocks_owned);
-  metric("berth_node_nodes", "gauge", "Registered nodes, this one included.", k.nodes);
-  metric("berth_node_etcd_round_trips_total", "counter", "etcd requests answered.", trips);
-  metric("berth_node_etcd_latency_seconds_sum", "counter", "Total time of the answered etcd requests.", 0);
-  out.erase(out.rfind(' ') + 1);
-  char sum[64];
-  std::snprintf(sum, sizeof sum, "%.6f\n", latency_us / 1e6);
-  out += sum;
-  out += "# HELP berth_node_errors_total Errors by kind.\n# TYPE berth_node_errors_total counter\n";
-  out += "berth_node_errors_total{kind=\"etcd\"} " + std::to_string(k.errors_etcd) + "\n";
-  out += "berth_node_errors_total{kind=\"netlink\"} " + std::to_string(k.errors_netlink) + "\n";
-  out += "berth_node_errors_total{kind=\"lease\"} " + std::to_string(k.errors_lease) + "\n";
   metric("berth_node_blocks_freed_total", "counter", "Blocks of gone nodes freed by this agent.", k.blocks_freed);
+  metric("berth_node_nodes", "gauge", "Registered nodes, this one included.", k.nodes);
   metric("berth_node_resyncs_total", "counter", "Full reads of the cluster's state.", k.resyncs);
+  metric("berth_node_etcd_round_trips_total", "counter", "etcd requests answered.", trips);
+  head("berth_node_etcd_latency_seconds_sum", "counter", "Total time of the answered etcd requests.");
+  out += fmt::format("berth_node_etcd_latency_seconds_sum {:.6f}\n", latency_us / 1e6);
+  head("berth_node_errors_total", "counter", "Errors by kind.");
+  for (auto [kind, n] : {std::pair{"etcd", k.errors_etcd.load()}, std::pair{"netlink", k.errors_netlink.load()},
+                         std::pair{"lease", k.errors_lease.load()}})
+    out += fmt::format("berth_node_errors_total{{kind=\"{}\"}} {}\n", kind, n);
   return out;
 }
 
