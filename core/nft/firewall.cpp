@@ -291,6 +291,18 @@ Result<size_t> Firewall::remove_by_tag(const TagMatch& match, const AlsoRemove& 
   return with_context(remove_impl(sock_, lock_, match, also), "remove nftables elements by tag");
 }
 
+Result<std::set<std::string>> Firewall::tags() {
+  // remove_impl's read under the lock, matching nothing: the batch it commits is empty.
+  std::set<std::string> out;
+  BERTH_TRY(with_context(remove_impl(sock_, lock_, [](std::string_view) { return false; },
+                                     [&](const std::set<std::string>& remaining) {
+                                       out = remaining;
+                                       return std::set<std::string>{};
+                                     }),
+                         "list nftables tags"));
+  return out;
+}
+
 Result<bool> Firewall::remove_table_if_unused() {
   return with_context(remove_table_impl(sock_, lock_), "remove table `inet berth`");
 }

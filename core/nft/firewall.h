@@ -80,6 +80,9 @@ class Firewall {
   using AlsoRemove = std::function<std::set<std::string>(const std::set<std::string>& remaining)>;
   [[nodiscard]] Result<size_t> remove_by_tag(const TagMatch& match, const AlsoRemove& also = {});
 
+  // Every tag on an element of berth's tables (read under the lock); empty without a table.
+  [[nodiscard]] Result<std::set<std::string>> tags();
+
   // Deletes each of berth's tables whose sets are all empty, so that GC can leave the
   // ruleset as it was before berth ran. Returns whether it deleted `inet berth` (false: in
   // use or absent).

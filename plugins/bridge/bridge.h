@@ -67,5 +67,9 @@ Result<size_t> firewall_remove(const std::string& network, const std::string& br
 // elements too when no container is left on it; drops berth's tables when they are empty.
 Result<size_t> firewall_gc(const std::string& network, const std::string& bridge,
                            const std::set<std::string>& keep);
+// Host veths of the attachments of networks other than `network`, known by their
+// elements' tags. A bridge may be shared (a conflist without `bridge` uses berth0, as the
+// runtime's default network does): GC of one network must never take another's veths.
+Result<std::set<std::string>> other_networks_veths(const std::string& network);
 
 }  // namespace berth::bridge

@@ -141,4 +141,14 @@ Result<size_t> firewall_gc(const std::string& network, const std::string& bridge
   return n;
 }
 
+Result<std::set<std::string>> other_networks_veths(const std::string& network) {
+  auto fw = BERTH_TRY(nft::Firewall::open(kNftLock));
+  const std::string prefix = network + " ";
+  std::set<std::string> out;
+  for (const auto& t : BERTH_TRY(fw.tags()))
+    if (t.compare(0, prefix.size(), prefix) != 0)
+      if (auto veth = host_veth_of_tag(t); !veth.empty()) out.insert(veth);
+  return out;
+}
+
 }  // namespace berth::bridge

@@ -59,8 +59,15 @@ Result<> cmd_gc(const cni::Request& req) {
     keep_tags.insert(attachment_tag(req.name, a.id, a.ifname));
   }
   std::vector<Error> errors;
-  if (auto n = gc_veths(cfg, keep_veths); !n) errors.push_back(n.error());
-  else if (*n) spdlog::info("GC {}: deleted {} stale veths", req.name, *n);
+  // Without knowing the other networks' veths, deleting any would risk cutting a live
+  // container of a network that shares the bridge: then no veth goes.
+  if (auto others = other_networks_veths(req.name); !others) {
+    errors.push_back(others.error());
+  } else {
+    keep_veths.insert(others->begin(), others->end());
+    if (auto n = gc_veths(cfg, keep_veths); !n) errors.push_back(n.error());
+    else if (*n) spdlog::info("GC {}: deleted {} stale veths", req.name, *n);
+  }
   if (auto n = firewall_gc(req.name, cfg.bridge, keep_tags); !n) errors.push_back(n.error());
   failpoint("bridge.gc.firewall_collected");
   if (!cfg.ipam_type.empty())

@@ -161,6 +161,29 @@ TEST_CASE("GC with no valid attachments removes every veth / lease and element")
   REQUIRE(sh("nft list tables").empty());
 }
 
+TEST_CASE("GC of one network leaves the veths of another network on the same bridge") {
+  // Two conflists on one bridge (as a conflist without `bridge` shares berth0 with the
+  // runtime's default network): GC of the first, with nothing valid, must not cut the
+  // second's container off.
+  auto a = make_netns("a");
+  auto b = make_netns("b");
+  auto one = bridge_conf("gcone", "10.97.10.0/24", {{"bridge", "br-shared"}});
+  auto two = bridge_conf("gctwo", "10.97.11.0/24", {{"bridge", "br-shared"}});
+  REQUIRE(cni("ADD", a, "a", one).exit_code == 0);
+  REQUIRE(cni("ADD", b, "b", two).exit_code == 0);
+  one["cni.dev/valid-attachments"] = json::array();
+  one["cniVersion"] = "1.1.0";
+  auto r = run_plugin("berth-bridge", {{"CNI_COMMAND", "GC"}, {"CNI_PATH", bin_dir()}}, one.dump());
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(sh_in(a, "ip -o link show eth0 2>/dev/null").empty());  // the first's veth is gone
+  CHECK(sh_in(b, "ip -o link show eth0 2>/dev/null").find("eth0") != std::string::npos);
+  int rc = 1;
+  sh_in(b, "ping -c1 -W1 10.97.11.1 >/dev/null", &rc);
+  CHECK(rc == 0);  // and the second's container still reaches its gateway
+  CHECK(lease_count("gctwo") == 1);
+}
+
 TEST_CASE("vlan: ports of one VLAN talk / other VLANs on the same bridge do not") {
   auto a = make_netns("a");
   auto b = make_netns("b");
