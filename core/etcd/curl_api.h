@@ -1,7 +1,8 @@
 // libcurl, loaded with dlopen() on first use. Linking it would make every plugin start
 // pay for the dynamic loader mapping and relocating libcurl and its ~30 dependencies
-// (TLS, HTTP/2, IDN...), several milliseconds measured against a 2 ms ADD, while only
-// the cluster path that actually talks to etcd needs it (bench/README.md).
+// (TLS, HTTP/2, IDN...): an empty C program linked with -lcurl took 9.3 ms a run against
+// 1.0 ms unlinked (hyperfine, 300 runs, Debian bookworm's libcurl 7.88), while only the
+// cluster path that actually talks to etcd needs it.
 #pragma once
 
 #include <curl/curl.h>
