@@ -1,5 +1,7 @@
 #include "core/netlink/addr_route.h"
 
+#include <functional>
+
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <netlink/errno.h>
@@ -131,16 +133,19 @@ Result<> del_route(const Socket& s, const Prefix& dst, uint8_t protocol) {
   return {};
 }
 
-Result<std::vector<RouteSpec>> list_routes_by_protocol(const Socket& s, uint8_t protocol) {
+namespace {
+
+// The main table's routes that `keep` accepts, with their first next hop's link and gateway.
+Result<std::vector<RouteSpec>> main_routes(const Socket& s, const std::function<bool(rtnl_route*)>& keep) {
   auto cache = BERTH_TRY(
       dump("routes", [&](nl_cache** c) { return rtnl_route_alloc_cache(s.get(), AF_UNSPEC, 0, c); }));
   std::vector<RouteSpec> out;
   for (nl_object* o = nl_cache_get_first(cache.get()); o; o = nl_cache_get_next(o)) {
     auto* rt = reinterpret_cast<rtnl_route*>(o);
-    if (rtnl_route_get_table(rt) != RT_TABLE_MAIN || rtnl_route_get_protocol(rt) != protocol) continue;
+    if (rtnl_route_get_table(rt) != RT_TABLE_MAIN || !keep(rt)) continue;
     RouteSpec spec;
     spec.dst = from_nl(rtnl_route_get_dst(rt));
-    spec.protocol = protocol;
+    spec.protocol = rtnl_route_get_protocol(rt);
     if (rtnl_route_get_nnexthops(rt) >= 1) {
       rtnl_nexthop* nh = rtnl_route_nexthop_n(rt, 0);
       spec.oif = rtnl_route_nh_get_ifindex(nh);
@@ -151,22 +156,16 @@ Result<std::vector<RouteSpec>> list_routes_by_protocol(const Socket& s, uint8_t 
   return out;
 }
 
+}  // namespace
+
+Result<std::vector<RouteSpec>> list_routes_by_protocol(const Socket& s, uint8_t protocol) {
+  return main_routes(s, [&](rtnl_route* rt) { return rtnl_route_get_protocol(rt) == protocol; });
+}
+
 Result<std::vector<RouteSpec>> list_routes(const Socket& s, int oif) {
-  auto cache = BERTH_TRY(
-      dump("routes", [&](nl_cache** c) { return rtnl_route_alloc_cache(s.get(), AF_UNSPEC, 0, c); }));
-  std::vector<RouteSpec> out;
-  for (nl_object* o = nl_cache_get_first(cache.get()); o; o = nl_cache_get_next(o)) {
-    auto* rt = reinterpret_cast<rtnl_route*>(o);
-    if (rtnl_route_get_table(rt) != RT_TABLE_MAIN || rtnl_route_get_nnexthops(rt) < 1) continue;
-    rtnl_nexthop* nh = rtnl_route_nexthop_n(rt, 0);
-    if (rtnl_route_nh_get_ifindex(nh) != oif) continue;
-    RouteSpec spec;
-    spec.dst = from_nl(rtnl_route_get_dst(rt));
-    spec.oif = oif;
-    if (nl_addr* gw = rtnl_route_nh_get_gateway(nh)) spec.gw = from_nl(gw).addr;
-    out.push_back(spec);
-  }
-  return out;
+  return main_routes(s, [&](rtnl_route* rt) {
+    return rtnl_route_get_nnexthops(rt) >= 1 && rtnl_route_nh_get_ifindex(rtnl_route_nexthop_n(rt, 0)) == oif;
+  });
 }
 
 }  // namespace berth::netlink
