@@ -4,7 +4,9 @@
 #include <libnftnl/udata.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include <algorithm>
 #include <map>
+#include <set>
 
 #include "core/nft/handles.h"
 #include "core/nft/socket.h"
@@ -76,8 +78,10 @@ Result<> parse_elements(const Socket::Message& msg, const std::string& set,
 
 }  // namespace
 
-Result<std::vector<Element>> dump_elements(Socket& sock, const std::string& table, uint32_t family,
-                                           const std::string& set) {
+namespace {
+
+Result<std::vector<Element>> dump_once(Socket& sock, const std::string& table, uint32_t family,
+                                       const std::string& set) {
   auto replies = BERTH_TRY(sock.get(NFT_MSG_GETSETELEM, uint16_t(family), true, [&](nlmsghdr* nlh) {
     UniqueSet s(nftnl_set_alloc());
     nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, table.c_str());
@@ -88,6 +92,34 @@ Result<std::vector<Element>> dump_elements(Socket& sock, const std::string& tabl
   if (!replies) return out;  // no such table or set
   for (const auto& msg : *replies) BERTH_TRY(parse_elements(msg, set, out));
   return out;
+}
+
+// Drops repeated keys (the first stays); whether there were any.
+bool drop_repeats(std::vector<Element>& elems) {
+  std::set<Bytes> seen;
+  auto end = std::remove_if(elems.begin(), elems.end(),
+                            [&](const Element& el) { return !seen.insert(el.key).second; });
+  bool repeated = end != elems.end();
+  elems.erase(end, elems.end());
+  return repeated;
+}
+
+}  // namespace
+
+Result<std::vector<Element>> dump_elements(Socket& sock, const std::string& table, uint32_t family,
+                                           const std::string& set) {
+  // A hash set's dump walks an rhashtable across several netlink messages, resuming by
+  // count; when the kernel resizes the table between two messages (it does so in a worker,
+  // after a churn of adds and deletes, whoever holds berth's lock) the walk's order changes
+  // and the dump repeats some elements and can miss others, without NLM_F_DUMP_INTR. A
+  // repeated key gives the resize away: read again. (Seen in the 64-worker storm: DEL
+  // deleted one element twice in a batch and the kernel refused it with ENOENT.)
+  std::vector<Element> out;
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    out = BERTH_TRY(dump_once(sock, table, family, set));
+    if (!drop_repeats(out)) return out;
+  }
+  return out;  // still churning: without repeats, at least
 }
 
 Result<std::optional<Element>> get_element(Socket& sock, const std::string& table, uint32_t family,
