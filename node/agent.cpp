@@ -8,7 +8,8 @@
 #include <spdlog/spdlog.h>
 
 #include "core/ipam/blocks.h"
-#include "core/netlink/addr_route.h"
+#include "node/lease_mirror.h"
+#include "node/masquerade.h"
 
 namespace berth::node {
 namespace {
@@ -28,19 +29,25 @@ Agent::Agent(NodeConfig cfg, const std::atomic<bool>& stop)
       stop_(stop),
       kv_(std::make_unique<etcd::Client>(cfg_.etcd)),
       keep_(std::make_unique<etcd::Client>(cfg_.etcd)),
+      mirror_(std::make_unique<etcd::Client>(cfg_.etcd)),
       nodes_prefix_(cfg_.etcd.prefix + "/nodes/"),
       blocks_prefix_(cfg_.etcd.prefix + "/ipam/" + cfg_.network + "/blocks/") {}
 
 Agent::~Agent() = default;
 
 std::pair<uint64_t, uint64_t> Agent::etcd_round_trips() const {
-  return {kv_->stats().round_trips + keep_->stats().round_trips,
-          kv_->stats().latency_us_sum + keep_->stats().latency_us_sum};
+  uint64_t trips = 0, latency = 0;
+  for (const auto* c : {kv_.get(), keep_.get(), mirror_.get()}) {
+    trips += c->stats().round_trips;
+    latency += c->stats().latency_us_sum;
+  }
+  return {trips, latency};
 }
 
 Result<> Agent::register_node(etcd::Client& c) {
   int64_t id = BERTH_TRY(c.lease_grant(cfg_.lease_ttl));
   json value{{"address", cfg_.address.str()}, {"mode", cfg_.mode}};
+  if (dataplane_ && dataplane_->vtep_mac()) value["vtepMac"] = netlink::mac_to_string(dataplane_->vtep_mac()->data());
   BERTH_TRY(c.put(nodes_prefix_ + cfg_.name, value.dump(), id));
   lease_ = id;
   counters_.registrations++;
@@ -91,6 +98,26 @@ void Agent::keep_alive() {
   }
 }
 
+void Agent::mirror_leases() {
+  LeaseMirror mirror(*mirror_, cfg_.etcd.prefix + "/ipam/" + cfg_.network + "/leases/", cfg_.name,
+                     cfg_.ipam_data_dir + "/" + cfg_.network);
+  bool failing = false;
+  while (!stopping()) {
+    auto c = mirror.sync(lease_);
+    if (!c) {
+      counters_.errors_etcd++;
+      if (!failing) spdlog::warn("mirror the node's leases into etcd: {}", c.error().what());
+      failing = true;
+    } else {
+      failing = false;
+      counters_.allocations += c->puts;
+      counters_.releases += c->deletes;
+      counters_.leases = mirror.size();
+    }
+    nap(failing ? 1000ms : 100ms, stop_);
+  }
+}
+
 void Agent::note(const etcd::KeyValue& kv, bool deleted) {
   if (kv.key.starts_with(nodes_prefix_)) {
     const std::string name = kv.key.substr(nodes_prefix_.size());
@@ -102,8 +129,13 @@ void Agent::note(const etcd::KeyValue& kv, bool deleted) {
     auto addr = j.is_object() && j.contains("address") && j["address"].is_string()
                     ? IpAddr::parse(j["address"].get<std::string>())
                     : std::nullopt;
-    if (addr) nodes_[name] = *addr;
-    else spdlog::warn("etcd key {}: no address; ignored", kv.key);
+    if (!addr) {
+      spdlog::warn("etcd key {}: no address; ignored", kv.key);
+      return;
+    }
+    PeerNode peer{*addr, std::nullopt};
+    if (j.contains("vtepMac") && j["vtepMac"].is_string()) peer.vtep_mac = netlink::parse_mac(j["vtepMac"].get<std::string>());
+    nodes_[name] = peer;
   } else if (kv.key.starts_with(blocks_prefix_)) {
     auto block = ipam::parse_block_name(kv.key.substr(blocks_prefix_.size()));
     if (!block) return;
@@ -132,68 +164,30 @@ void Agent::apply(const std::vector<etcd::WatchEvent>& events) {
   if (!events.empty()) reconcile();
 }
 
-// Makes the kernel's berth routes equal to the desired ones: a route per block whose
-// owner is another registered node, via that node's address. Called with mu_ held.
+// Makes the kernel equal to what the cluster's state asks of this node (dataplane.h), and
+// notes since when the owners of blocks have been unregistered. Called with mu_ held.
 void Agent::reconcile() {
-  std::map<Prefix, IpAddr> want;
-  uint64_t mine = 0;
-  std::set<std::string> gone;
-  for (const auto& [block, owner] : blocks_) {
-    if (owner.node == cfg_.name) {
-      ++mine;
-      continue;
-    }
-    auto n = nodes_.find(owner.node);
-    if (n == nodes_.end()) gone.insert(owner.node);
-    else if (n->second.family() == block.addr.family()) want[block] = n->second;
-  }
+  std::map<Prefix, std::string> owners;
+  for (const auto& [block, owner] : blocks_) owners[block] = owner.node;
+  Plan p = plan(cfg_.name, cfg_.mode == "vxlan", owners, nodes_);
   const auto now = std::chrono::steady_clock::now();
   for (auto it = gone_since_.begin(); it != gone_since_.end();)
-    it = gone.count(it->first) ? std::next(it) : gone_since_.erase(it);
-  for (const auto& g : gone) gone_since_.try_emplace(g, now);
-  for (auto it = routed_.begin(); it != routed_.end();) {
-    auto w = want.find(it->first);
-    if (w != want.end() && w->second == it->second) {
-      ++it;
-      continue;
-    }
-    if (w == want.end()) {
-      if (auto r = netlink::del_route(nl_, it->first, kRouteProtocol); !r) {
-        counters_.errors_netlink++;
-        spdlog::warn("{}", r.error().what());
-        ++it;
-        continue;
-      }
-      spdlog::info("route {} withdrawn", it->first.str());
-      counters_.route_withdrawals++;
-    }
-    it = routed_.erase(it);
-  }
-  for (const auto& [block, via] : want) {
-    if (routed_.count(block)) continue;
-    netlink::RouteSpec r;
-    r.dst = block;
-    r.gw = via;
-    r.protocol = kRouteProtocol;
-    if (auto ok = netlink::replace_route(nl_, r); !ok) {
-      counters_.errors_netlink++;
-      spdlog::warn("{}", ok.error().what());
-      continue;
-    }
-    spdlog::info("route {} via {} ({})", block.str(), via.str(), blocks_[block].node);
-    counters_.route_adds++;
-    routed_[block] = via;
-  }
-  counters_.routes = routed_.size();
-  counters_.blocks_owned = mine;
+    it = p.gone_owners.count(it->first) ? std::next(it) : gone_since_.erase(it);
+  for (const auto& g : p.gone_owners) gone_since_.try_emplace(g, now);
+  auto c = dataplane_->apply(p);
+  counters_.route_adds += c.route_adds;
+  counters_.route_withdrawals += c.route_withdrawals;
+  counters_.errors_netlink += c.errors;
+  counters_.routes = dataplane_->routes();
+  counters_.blocks_owned = p.blocks_owned;
   counters_.nodes = nodes_.size();
 }
 
 Result<> Agent::run() {
-  nl_ = BERTH_TRY(netlink::Socket::open());
-  // Routes an earlier run made: known, so reconcile() withdraws the stale ones.
-  for (const auto& r : BERTH_TRY(netlink::list_routes_by_protocol(nl_, kRouteProtocol)))
-    if (r.gw) routed_[r.dst] = *r.gw;
+  netlink::VxlanSpec vx{.name = kVxlanDevice, .vni = cfg_.vxlan_vni, .local = cfg_.address,
+                        .port = cfg_.vxlan_port, .mtu = 0};
+  dataplane_ = BERTH_TRY(Dataplane::open(cfg_.mode == "vxlan", vx));
+  if (!cfg_.cluster_cidrs.empty()) BERTH_TRY(install_masquerade(cfg_.cluster_cidrs));
   while (!stopping()) {
     auto r = register_node(*kv_);
     if (r) break;
@@ -203,6 +197,7 @@ Result<> Agent::run() {
     nap(1s, stop_);
   }
   std::thread keeper([this] { keep_alive(); });
+  std::thread mirror([this] { mirror_leases(); });
   auto backoff = 100ms;
   while (!stopping()) {
     auto rev = resync();
@@ -224,8 +219,11 @@ Result<> Agent::run() {
     }
   }
   keeper.join();
+  mirror.join();
   // Leaving: the other nodes withdraw their routes to this one as soon as the key goes.
   if (auto r = kv_->lease_revoke(lease_); !r) spdlog::warn("revoke the node's lease: {}", r.error().what());
+  if (!cfg_.cluster_cidrs.empty())
+    if (auto r = remove_masquerade(); !r) spdlog::warn("{}", r.error().what());
   spdlog::info("node {} left", cfg_.name);
   return {};
 }

@@ -1,10 +1,10 @@
 // berth-node's agent: registers this node in etcd under a lease it keeps alive, follows
 // every node's registration and every block claim of the network (one watch), and keeps
-// the kernel's routes to the other nodes' blocks equal to what etcd says (host-gw: a route
-// per remote block via its owner's address). Routes carry protocol kRouteProtocol, so a
-// restarted agent finds the ones it made and withdraws what is stale.
+// the kernel's routes to the other nodes' blocks equal to what etcd says (dataplane.h:
+// host-gw or vxlan).
 //
-// etcd keys: P/nodes/<name> {"address": ..., "mode": ...} bound to the node's lease, and
+// etcd keys: P/nodes/<name> {"address": ..., "mode": ..., "vtepMac": ...} bound to the
+// node's lease (vtepMac in vxlan mode), and
 // the claims of core/ipam/blocks.h. A block whose owner has been unregistered for longer
 // than the grace is freed (compare-and-delete on the claim as read, so of several agents
 // trying, one succeeds and a claim made meanwhile is never touched).
@@ -15,23 +15,23 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "core/error.h"
 #include "core/etcd/client.h"
 #include "core/ip.h"
-#include "core/netlink/socket.h"
 #include "node/config.h"
+#include "node/dataplane.h"
 
 namespace berth::node {
-
-inline constexpr uint8_t kRouteProtocol = 245;  // "berth" in the routes' rtm_protocol
 
 // What /metrics shows (metrics.h).
 struct Counters {
   std::atomic<uint64_t> route_adds{0}, route_withdrawals{0}, resyncs{0}, registrations{0};
   std::atomic<uint64_t> errors_etcd{0}, errors_netlink{0}, errors_lease{0};
   std::atomic<uint64_t> routes{0}, blocks_owned{0}, nodes{0}, blocks_freed{0};
+  std::atomic<uint64_t> allocations{0}, releases{0}, leases{0};  // the lease mirror's
 };
 
 class Agent {
@@ -50,6 +50,8 @@ class Agent {
  private:
   [[nodiscard]] Result<> register_node(etcd::Client& c);
   void keep_alive();
+  // Mirrors the node's IPAM leases into etcd (lease_mirror.h) every 100 ms (own thread).
+  void mirror_leases();
   [[nodiscard]] Result<int64_t> resync();
   void apply(const std::vector<etcd::WatchEvent>& events);
   void note(const etcd::KeyValue& kv, bool deleted);
@@ -60,21 +62,21 @@ class Agent {
 
   NodeConfig cfg_;
   const std::atomic<bool>& stop_;
+  std::optional<Dataplane> dataplane_;  // watch thread only
   std::unique_ptr<etcd::Client> kv_;    // resync and watch (this thread)
   std::unique_ptr<etcd::Client> keep_;  // the lease (keep-alive thread)
+  std::unique_ptr<etcd::Client> mirror_;  // the lease mirror's thread
   std::atomic<int64_t> lease_{0};
   std::string nodes_prefix_, blocks_prefix_;
-  netlink::Socket nl_;
 
   struct Owner {
     std::string node;
     int64_t revision = 0;  // of the claim, for the compare-and-delete that frees it
   };
   std::mutex mu_;  // the three maps below: the watch thread writes, the keep-alive thread reads
-  std::map<std::string, IpAddr> nodes_;  // registered nodes' addresses
+  std::map<std::string, PeerNode> nodes_;  // registered nodes
   std::map<Prefix, Owner> blocks_;        // claimed block -> owner
   std::map<std::string, std::chrono::steady_clock::time_point> gone_since_;  // owners not registered
-  std::map<Prefix, IpAddr> routed_;       // routes this agent made -> via (watch thread only)
   Counters counters_;
 };
 

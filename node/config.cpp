@@ -9,8 +9,12 @@ Result<> validate(const NodeConfig& c) {
   if (c.address.family() == 0)
     return fail(Code::kInvalidConfig, "missing --node-ip", "the address other nodes reach this node at");
   if (c.network.empty()) return fail(Code::kInvalidConfig, "missing --network", "the CNI network name of the pods");
-  if (c.mode != "host-gw")
-    return fail(Code::kInvalidConfig, "invalid --mode `" + c.mode + "`", "known modes: host-gw");
+  if (c.mode != "host-gw" && c.mode != "vxlan")
+    return fail(Code::kInvalidConfig, "invalid --mode `" + c.mode + "`", "known modes: host-gw, vxlan");
+  if (c.vxlan_vni < 1 || c.vxlan_vni > 0xffffff)
+    return fail(Code::kInvalidConfig, "invalid --vxlan-vni `" + std::to_string(c.vxlan_vni) + "`",
+                "a VXLAN network identifier is 1 to 16777215");
+  if (c.vxlan_port == 0) return fail(Code::kInvalidConfig, "invalid --vxlan-port `0`", "must be 1 to 65535");
   if (c.lease_ttl < 1 || c.lease_ttl > 3600)
     return fail(Code::kInvalidConfig, "invalid --lease-ttl `" + std::to_string(c.lease_ttl) + "`",
                 "must be 1 to 3600 seconds");

@@ -23,9 +23,18 @@ using berth::Result;
 using nlohmann::json;
 
 struct Flags {
-  std::string config_file, name, ip, network, mode, metrics, endpoints, prefix, ca, cert, key;
+  std::string config_file, name, ip, network, mode, metrics, endpoints, prefix, ca, cert, key, cidrs, data_dir;
   int ttl = 0, timeout_ms = 0, grace = 0;
+  int64_t vni = -1, vxlan_port = -1;
 };
+
+Result<berth::Prefix> parse_cidr(const std::string& text, const std::string& what) {
+  auto p = berth::Prefix::parse(text);
+  if (!p || !p->is_network())
+    return berth::fail(berth::Code::kInvalidConfig, "invalid " + what + " `" + text + "`",
+                       "a network in CIDR notation, e.g. 10.244.0.0/16");
+  return *p;
+}
 
 // The config file's settings first, then each flag given on the command line over them.
 Result<berth::node::NodeConfig> settings(const Flags& f) {
@@ -43,10 +52,18 @@ Result<berth::node::NodeConfig> settings(const Flags& f) {
     if (auto ip = berth::IpAddr::parse(j.value("nodeIP", ""))) c.address = *ip;
     c.network = j.value("network", "");
     c.mode = j.value("mode", c.mode);
+    c.vxlan_vni = j.value("vxlanVNI", c.vxlan_vni);
+    c.vxlan_port = j.value("vxlanPort", c.vxlan_port);
     c.lease_ttl = j.value("leaseTTL", c.lease_ttl);
     c.dead_node_grace = j.value("deadNodeGrace", c.dead_node_grace);
     c.metrics_address = j.value("metricsAddress", "");
+    c.ipam_data_dir = j.value("ipamDataDir", c.ipam_data_dir);
     if (j.contains("etcd")) etcd = j["etcd"];
+    if (j.contains("clusterCIDR")) {
+      const json& v = j["clusterCIDR"];
+      for (const auto& e : v.is_array() ? v : json::array({v}))
+        c.cluster_cidrs.push_back(BERTH_TRY(parse_cidr(e.is_string() ? e.get<std::string>() : e.dump(), "clusterCIDR")));
+    }
   }
   if (!f.name.empty()) c.name = f.name;
   if (c.name.empty()) {
@@ -60,10 +77,25 @@ Result<berth::node::NodeConfig> settings(const Flags& f) {
     c.address = *ip;
   }
   if (!f.network.empty()) c.network = f.network;
+  if (!f.cidrs.empty()) {
+    c.cluster_cidrs.clear();
+    std::stringstream ss(f.cidrs);
+    for (std::string e; std::getline(ss, e, ',');)
+      if (!e.empty()) c.cluster_cidrs.push_back(BERTH_TRY(parse_cidr(e, "--cluster-cidr")));
+  }
   if (!f.mode.empty()) c.mode = f.mode;
+  if (f.vni >= 0) {
+    if (f.vni > 0xffffff) return berth::fail(Code::kInvalidConfig, "invalid --vxlan-vni `" + std::to_string(f.vni) + "`", "a VXLAN network identifier is 1 to 16777215");
+    c.vxlan_vni = uint32_t(f.vni);
+  }
+  if (f.vxlan_port >= 0) {
+    if (f.vxlan_port > 65535) return berth::fail(Code::kInvalidConfig, "invalid --vxlan-port `" + std::to_string(f.vxlan_port) + "`", "must be 1 to 65535");
+    c.vxlan_port = uint16_t(f.vxlan_port);
+  }
   if (f.ttl) c.lease_ttl = f.ttl;
   if (f.grace) c.dead_node_grace = f.grace;
   if (!f.metrics.empty()) c.metrics_address = f.metrics;
+  if (!f.data_dir.empty()) c.ipam_data_dir = f.data_dir;
   if (!etcd.is_object()) return berth::fail(Code::kInvalidConfig, "the config's `etcd` must be an object");
   etcd["type"] = "etcd";
   if (!f.endpoints.empty()) {
@@ -96,6 +128,9 @@ std::string render(const berth::node::Agent& a) {
   metric("berth_node_routes", "gauge", "Routes to other nodes' blocks programmed now.", k.routes);
   metric("berth_node_route_adds_total", "counter", "Routes programmed.", k.route_adds);
   metric("berth_node_route_withdrawals_total", "counter", "Routes withdrawn.", k.route_withdrawals);
+  metric("berth_node_allocations_total", "counter", "Leases of this node written to etcd.", k.allocations);
+  metric("berth_node_releases_total", "counter", "Leases of this node removed from etcd.", k.releases);
+  metric("berth_node_leases", "gauge", "Leases of this node mirrored in etcd now.", k.leases);
   metric("berth_node_blocks_owned", "gauge", "Blocks this node owns.", k.blocks_owned);
   metric("berth_node_blocks_freed_total", "counter", "Blocks of gone nodes freed by this agent.", k.blocks_freed);
   metric("berth_node_nodes", "gauge", "Registered nodes, this one included.", k.nodes);
@@ -113,13 +148,22 @@ std::string render(const berth::node::Agent& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"berth-node: registers this node in etcd and routes the other nodes' pod blocks (host-gw)."};
+  CLI::App app{"berth-node: registers this node in etcd and routes the other nodes' pod blocks (host-gw or vxlan)."};
   Flags f;
   app.add_option("--config", f.config_file, "JSON file with the settings below (flags win)");
   app.add_option("--node-name", f.name, "this node's name, as berth-ipam's nodeName (default: hostname)");
   app.add_option("--node-ip", f.ip, "the address other nodes route this node's pods through");
   app.add_option("--network", f.network, "the CNI network whose blocks are routed");
-  app.add_option("--mode", f.mode, "host-gw (nodes share an L2 segment)");
+  app.add_option("--mode", f.mode,
+                 "host-gw (nodes share an L2 segment, default) or vxlan (an overlay over any L3 path; "
+                 "host-gw towards nodes that do not run vxlan)");
+  app.add_option("--vxlan-vni", f.vni, "VXLAN network identifier, the same on every node (default 1)");
+  app.add_option("--vxlan-port", f.vxlan_port, "VXLAN UDP port, the same on every node (default 4789)");
+  app.add_option("--cluster-cidr", f.cidrs,
+                 "the pods' CIDRs, comma-separated: what leaves them is masqueraded, what stays in "
+                 "them never is (default: no masquerade; the bridge's ipMasq then stays off)");
+  app.add_option("--ipam-data-dir", f.data_dir,
+                 "berth-ipam's dataDir on this node, whose leases are mirrored into etcd (default /var/lib/cni/networks)");
   app.add_option("--lease-ttl", f.ttl, "seconds without keep-alive after which the node counts as gone (default 10)");
   app.add_option("--dead-node-grace", f.grace,
                  "seconds a node may stay gone before its blocks are freed for others (default 300)");

@@ -2,115 +2,12 @@
 // "underlay" bridge in the test's host namespace, where etcd listens), each with its own
 // agent. A block one node claims is routed on the others, a node that leaves or dies is
 // withdrawn, and the routes carry pod traffic between the nodes.
-#include <signal.h>
-#include <unistd.h>
-
-#include <chrono>
-#include <string>
-#include <thread>
-
-#include <catch2/catch.hpp>
-
-#include "tests/netns/etcd_server.h"
-#include "tests/netns/fixture.h"
+#include "tests/netns/cluster_sim.h"
 
 using berth::test::EtcdCluster;
 using berth::test::sh;
 using berth::test::sh_in;
-using nlohmann::json;
-using Clock = std::chrono::steady_clock;
-
-namespace {
-
-const std::string kNet = "podnet";
-const std::string kUnderlayHost = "10.250.0.254";
-
-struct SimNode {
-  std::string name, ns, ip, data_dir, log;
-  int agent_pid = -1;
-};
-
-// A node namespace with eth0 on the underlay bridge ul0 at 10.250.0.<n>/24.
-SimNode make_node(int n) {
-  SimNode s;
-  s.name = "node" + std::to_string(n);
-  s.ip = "10.250.0." + std::to_string(n);
-  s.ns = berth::test::make_netns(s.name);
-  s.data_dir = berth::test::temp_dir();
-  s.log = s.data_dir + "/agent.log";
-  sh("ip link add ul-" + s.name + " type veth peer name eth0 netns " + s.ns +
-     " && ip link set ul-" + s.name + " master ul0 up");
-  sh_in(s.ns, "ip addr add " + s.ip + "/24 dev eth0 && ip link set eth0 up");
-  return s;
-}
-
-void make_underlay() {
-  sh("ip link add ul0 type bridge && ip addr add " + kUnderlayHost + "/24 dev ul0 && ip link set ul0 up");
-}
-
-void start_agent(SimNode& s, const EtcdCluster& etcd, int ttl = 2, int grace = 300) {
-  const std::string cmd = "nsenter --net=" + s.ns + " " + berth::test::bin_dir() + "/berth-node --node-name " +
-                          s.name + " --node-ip " + s.ip + " --network " + kNet + " --etcd-endpoints " +
-                          etcd.endpoint() + " --lease-ttl " + std::to_string(ttl) +
-                          " --dead-node-grace " + std::to_string(grace) +
-                          " --metrics-address 127.0.0.1:9402 >>" + s.log + " 2>&1 & echo $!";
-  s.agent_pid = std::stoi(sh(cmd));
-}
-
-bool alive(int pid) { return pid > 0 && kill(pid, 0) == 0; }
-
-// Waits for the agent to end after `sig`; true when it did within 5 s.
-bool stop_agent(SimNode& s, int sig) {
-  kill(s.agent_pid, sig);
-  for (int i = 0; i < 100 && alive(s.agent_pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  bool gone = !alive(s.agent_pid);
-  s.agent_pid = -1;
-  return gone;
-}
-
-// A block claimed for `s` through berth-ipam (as the node's first pod's ADD would).
-std::string claim(const SimNode& s, const EtcdCluster& etcd, const std::string& id) {
-  json ipam{{"type", "berth-ipam"},
-            {"store", {{"type", "etcd"}, {"endpoints", {etcd.endpoint()}}}},
-            {"clusterCIDR", "10.244.0.0/16"},
-            {"nodeName", s.name},
-            {"dataDir", s.data_dir}};
-  json conf{{"cniVersion", "1.1.0"}, {"name", kNet}, {"type", "berth-bridge"}, {"ipam", ipam}};
-  auto r = berth::test::run_plugin("berth-ipam",
-                                   {{"CNI_COMMAND", "ADD"}, {"CNI_CONTAINERID", id}, {"CNI_IFNAME", "eth0"},
-                                    {"CNI_NETNS", "/var/run/netns/x"}},
-                                   conf.dump());
-  INFO(r.out << r.err);
-  REQUIRE(r.exit_code == 0);
-  return r.json["ips"][0]["address"];
-}
-
-std::string route(const SimNode& s, const std::string& dst) {
-  auto out = sh_in(s.ns, "ip route show " + dst + " proto 245");
-  while (!out.empty() && out.back() == '\n') out.pop_back();
-  return out;
-}
-
-// Polls until `pred` holds; the time it took, or -1 ms after `limit`.
-template <typename Pred>
-std::chrono::milliseconds until(Pred pred, std::chrono::milliseconds limit) {
-  auto t0 = Clock::now();
-  while (Clock::now() - t0 < limit) {
-    if (pred()) return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return std::chrono::milliseconds(-1);
-}
-
-struct Agents {
-  std::vector<SimNode*> nodes;
-  ~Agents() {
-    for (auto* n : nodes)
-      if (n->agent_pid > 0) kill(n->agent_pid, SIGKILL);
-  }
-};
-
-}  // namespace
+using namespace berth::test::cluster;
 
 TEST_CASE("cluster node / host-gw: blocks routed on the other nodes within 1 s, withdrawn when a node leaves or dies") {
   make_underlay();
@@ -198,7 +95,7 @@ TEST_CASE("cluster node / bad settings: a clear message and exit status 2") {
   out = sh(berth::test::bin_dir() + "/berth-node --node-ip 10.0.0.1 --network p --etcd-endpoints 127.0.0.1:2379 2>&1", &rc);
   CHECK(rc == 2);
   CHECK_THAT(out, Catch::Contains("etcd.endpoints[0]"));
-  out = sh(berth::test::bin_dir() + "/berth-node --node-ip 10.0.0.1 --network p --mode vxlan --etcd-endpoints http://127.0.0.1:1 2>&1", &rc);
+  out = sh(berth::test::bin_dir() + "/berth-node --node-ip 10.0.0.1 --network p --mode bgp --etcd-endpoints http://127.0.0.1:1 2>&1", &rc);
   CHECK(rc == 2);
   CHECK_THAT(out, Catch::Contains("known modes"));
 }
