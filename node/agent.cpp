@@ -7,7 +7,9 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/ipam/block_cache.h"
 #include "core/ipam/blocks.h"
+#include "core/ipam/disk_store.h"
 #include "node/lease_mirror.h"
 #include "node/masquerade.h"
 
@@ -102,6 +104,7 @@ void Agent::mirror_leases() {
   LeaseMirror mirror(*mirror_, cfg_.etcd.prefix + "/ipam/" + cfg_.network + "/leases/", cfg_.name,
                      cfg_.ipam_data_dir + "/" + cfg_.network);
   bool failing = false;
+  uint64_t passes = 0;
   while (!stopping()) {
     auto c = mirror.sync(lease_);
     if (!c) {
@@ -114,7 +117,40 @@ void Agent::mirror_leases() {
       counters_.releases += c->deletes;
       counters_.leases = mirror.size();
     }
+    if (++passes % 10 == 0) forget_lost_blocks();
     nap(failing ? 1000ms : 100ms, stop_);
+  }
+}
+
+void Agent::forget_lost_blocks() {
+  const int64_t seen = seen_revision_;
+  if (seen == 0) return;
+  auto store = ipam::DiskStore::open(cfg_.ipam_data_dir, cfg_.network, false, 200ms);
+  if (!store || !*store) return;  // nothing ever leased here
+  if (!(*store)->lock()) return;  // busy: next time
+  struct Unlock {
+    ipam::Store& s;
+    ~Unlock() { s.unlock(); }
+  } unlock{**store};
+  auto cache = ipam::BlockCache::open((*store)->path(), false);
+  if (!cache) return;
+  auto cached = cache->load(cfg_.name);
+  if (!cached) return;
+  for (const auto& c : *cached) {
+    // A claim newer than what the watch has shown is one berth-ipam just made.
+    if (c.revision > seen) continue;
+    {
+      std::lock_guard lock(mu_);
+      auto b = blocks_.find(c.cidr);
+      if (b != blocks_.end() && b->second.node == cfg_.name) continue;
+    }
+    if (auto r = cache->forget(c.cidr); !r) {
+      spdlog::warn("{}", r.error().what());
+      continue;
+    }
+    counters_.blocks_forgotten++;
+    spdlog::warn("block {} is no longer this node's in etcd (freed while the node was gone?): no new pod "
+                 "gets an address from it here", c.cidr.str());
   }
 }
 
@@ -155,6 +191,7 @@ Result<int64_t> Agent::resync() {
   for (const auto& kv : all.kvs) note(kv, false);
   counters_.resyncs++;
   reconcile();
+  seen_revision_ = all.revision;
   return all.revision;
 }
 

@@ -32,6 +32,7 @@ struct Counters {
   std::atomic<uint64_t> errors_etcd{0}, errors_netlink{0}, errors_lease{0};
   std::atomic<uint64_t> routes{0}, blocks_owned{0}, nodes{0}, blocks_freed{0};
   std::atomic<uint64_t> allocations{0}, releases{0}, leases{0};  // the lease mirror's
+  std::atomic<uint64_t> blocks_forgotten{0};
 };
 
 class Agent {
@@ -52,6 +53,10 @@ class Agent {
   void keep_alive();
   // Mirrors the node's IPAM leases into etcd (lease_mirror.h) every 100 ms (own thread).
   void mirror_leases();
+  // Drops from berth-ipam's block cache the blocks etcd no longer says are this node's
+  // (freed while the node was gone, maybe claimed by another since): no new pod gets an
+  // address there. Mirror thread, about once a second.
+  void forget_lost_blocks();
   [[nodiscard]] Result<int64_t> resync();
   void apply(const std::vector<etcd::WatchEvent>& events);
   void note(const etcd::KeyValue& kv, bool deleted);
@@ -67,6 +72,7 @@ class Agent {
   std::unique_ptr<etcd::Client> keep_;  // the lease (keep-alive thread)
   std::unique_ptr<etcd::Client> mirror_;  // the lease mirror's thread
   std::atomic<int64_t> lease_{0};
+  std::atomic<int64_t> seen_revision_{0};  // etcd revision blocks_ reflects (0: not read yet)
   std::string nodes_prefix_, blocks_prefix_;
 
   struct Owner {

@@ -133,6 +133,8 @@ std::string render(const berth::node::Agent& a) {
   metric("berth_node_leases", "gauge", "Leases of this node mirrored in etcd now.", k.leases);
   metric("berth_node_blocks_owned", "gauge", "Blocks this node owns.", k.blocks_owned);
   metric("berth_node_blocks_freed_total", "counter", "Blocks of gone nodes freed by this agent.", k.blocks_freed);
+  metric("berth_node_blocks_forgotten_total", "counter",
+         "Blocks dropped from this node's cache because etcd no longer says they are its own.", k.blocks_forgotten);
   metric("berth_node_nodes", "gauge", "Registered nodes, this one included.", k.nodes);
   metric("berth_node_resyncs_total", "counter", "Full reads of the cluster's state.", k.resyncs);
   metric("berth_node_etcd_round_trips_total", "counter", "etcd requests answered.", trips);

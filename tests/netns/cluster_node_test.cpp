@@ -126,3 +126,24 @@ TEST_CASE("cluster node / a dead node's blocks are freed after the grace, and on
   // The block is free for the living: node1's first pod gets it.
   CHECK(claim(n1, etcd, "q") == "10.244.0.2/26");
 }
+
+TEST_CASE("cluster node / a node back after its block was freed and claimed by another stops allocating from it") {
+  make_underlay();
+  EtcdCluster etcd(1, 23790, nullptr, kUnderlayHost);
+  SimNode n1 = make_node(1), n2 = make_node(2);
+  Agents guard{{&n1, &n2}};
+  start_agent(n2, etcd);
+  CHECK(claim(n2, etcd, "old") == "10.244.0.2/26");
+  REQUIRE(stop_agent(n2, SIGKILL));
+  // While node2 is away its block is freed (as a dead node's is) and node1 claims it.
+  etcd.ctl("del /berth/ipam/" + kNet + "/blocks/10.244.0.0-26");
+  CHECK(claim(n1, etcd, "new") == "10.244.0.2/26");
+  // node2's agent returns: it drops the block from node2's cache, so node2's next pod gets
+  // an address from a block of its own, not one of node1's.
+  start_agent(n2, etcd);
+  auto t = until([&] { return sh("ls " + n2.data_dir + "/" + kNet + "/blocks/").empty(); }, std::chrono::seconds(4));
+  INFO(sh("cat " + n2.log));
+  CHECK(t.count() >= 0);
+  CHECK_THAT(sh("cat " + n2.log), Catch::Contains("block 10.244.0.0/26 is no longer this node's"));
+  CHECK(claim(n2, etcd, "next") == "10.244.0.66/26");
+}
