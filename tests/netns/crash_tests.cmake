@@ -1,1 +1,1 @@
-list(APPEND BERTH_NETNS_SOURCES crash_test.cpp)
+list(APPEND BERTH_NETNS_SOURCES crash_test.cpp crash_cluster_test.cpp)
