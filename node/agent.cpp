@@ -1,5 +1,6 @@
 #include "node/agent.h"
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 #include <thread>
@@ -117,16 +118,17 @@ void Agent::mirror_leases() {
       counters_.releases += c->deletes;
       counters_.leases = mirror.size();
     }
-    if (++passes % 10 == 0) forget_lost_blocks();
+    if (++passes % 10 == 0) tend_blocks();
     nap(failing ? 1000ms : 100ms, stop_);
   }
 }
 
-void Agent::forget_lost_blocks() {
+void Agent::tend_blocks() {
   const int64_t seen = seen_revision_;
   if (seen == 0) return;
   auto store = ipam::DiskStore::open(cfg_.ipam_data_dir, cfg_.network, false, 200ms);
   if (!store || !*store) return;  // nothing ever leased here
+  // Under berth-ipam's lock: no ADD allocates from a block while it is looked at.
   if (!(*store)->lock()) return;  // busy: next time
   struct Unlock {
     ipam::Store& s;
@@ -136,13 +138,18 @@ void Agent::forget_lost_blocks() {
   if (!cache) return;
   auto cached = cache->load(cfg_.name);
   if (!cached) return;
+  std::vector<ipam::BlockClaim> kept;
   for (const auto& c : *cached) {
     // A claim newer than what the watch has shown is one berth-ipam just made.
-    if (c.revision > seen) continue;
-    {
+    bool ours = c.revision > seen;
+    if (!ours) {
       std::lock_guard lock(mu_);
       auto b = blocks_.find(c.cidr);
-      if (b != blocks_.end() && b->second.node == cfg_.name) continue;
+      ours = b != blocks_.end() && b->second.node == cfg_.name;
+    }
+    if (ours) {
+      kept.push_back(c);
+      continue;
     }
     if (auto r = cache->forget(c.cidr); !r) {
       spdlog::warn("{}", r.error().what());
@@ -152,6 +159,48 @@ void Agent::forget_lost_blocks() {
     spdlog::warn("block {} is no longer this node's in etcd (freed while the node was gone?): no new pod "
                  "gets an address from it here", c.cidr.str());
   }
+  if (cfg_.empty_block_grace > 0) return_empty_blocks(*cache, kept, (*store)->path());
+}
+
+// A block of ours without a lease for longer than the grace goes back to the cluster,
+// except the node's last one (its next pod would pay a claim). Forgotten here first, so no
+// ADD takes an address from it; a failed release in etcd leaves a claim the node's next
+// claim adopts. Called under berth-ipam's lock.
+void Agent::return_empty_blocks(const ipam::BlockCache& cache, const std::vector<ipam::BlockClaim>& owned,
+                                const std::string& dir) {
+  auto leases = read_local_leases(dir);
+  if (!leases) return;
+  const auto now = std::chrono::steady_clock::now();
+  const auto grace = std::chrono::seconds(cfg_.empty_block_grace);
+  size_t left = owned.size();
+  std::set<Prefix> present;
+  for (const auto& c : owned) {
+    present.insert(c.cidr);
+    bool used = std::any_of(leases->begin(), leases->end(), [&](const auto& l) { return c.cidr.contains(l.first); });
+    if (used) {
+      empty_since_.erase(c.cidr);
+      continue;
+    }
+    auto since = empty_since_.try_emplace(c.cidr, now).first->second;
+    if (now - since < grace || left <= 1) continue;
+    if (auto r = cache.forget(c.cidr); !r) {
+      spdlog::warn("{}", r.error().what());
+      continue;
+    }
+    --left;
+    empty_since_.erase(c.cidr);
+    ipam::BlockRegistry registry(*mirror_, cfg_.network);
+    auto r = registry.release(c.cidr, cfg_.name, c.revision);
+    if (!r) {
+      counters_.errors_etcd++;
+      spdlog::warn("return empty block {}: {}", c.cidr.str(), r.error().what());
+      continue;
+    }
+    counters_.blocks_returned++;
+    spdlog::info("returned block {}, empty for over {} s", c.cidr.str(), cfg_.empty_block_grace);
+  }
+  for (auto it = empty_since_.begin(); it != empty_since_.end();)
+    it = present.count(it->first) ? std::next(it) : empty_since_.erase(it);
 }
 
 void Agent::note(const etcd::KeyValue& kv, bool deleted) {

@@ -17,10 +17,12 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "core/etcd/client.h"
 #include "core/ip.h"
+#include "core/ipam/block_cache.h"
 #include "node/config.h"
 #include "node/dataplane.h"
 
@@ -32,7 +34,7 @@ struct Counters {
   std::atomic<uint64_t> errors_etcd{0}, errors_netlink{0}, errors_lease{0};
   std::atomic<uint64_t> routes{0}, blocks_owned{0}, nodes{0}, blocks_freed{0};
   std::atomic<uint64_t> allocations{0}, releases{0}, leases{0};  // the lease mirror's
-  std::atomic<uint64_t> blocks_forgotten{0};
+  std::atomic<uint64_t> blocks_forgotten{0}, blocks_returned{0};
 };
 
 class Agent {
@@ -55,8 +57,11 @@ class Agent {
   void mirror_leases();
   // Drops from berth-ipam's block cache the blocks etcd no longer says are this node's
   // (freed while the node was gone, maybe claimed by another since): no new pod gets an
-  // address there. Mirror thread, about once a second.
-  void forget_lost_blocks();
+  // address there; and returns blocks empty for longer than the grace. Mirror thread,
+  // about once a second.
+  void tend_blocks();
+  void return_empty_blocks(const ipam::BlockCache& cache, const std::vector<ipam::BlockClaim>& owned,
+                           const std::string& dir);
   [[nodiscard]] Result<int64_t> resync();
   void apply(const std::vector<etcd::WatchEvent>& events);
   void note(const etcd::KeyValue& kv, bool deleted);
@@ -83,6 +88,7 @@ class Agent {
   std::map<std::string, PeerNode> nodes_;  // registered nodes
   std::map<Prefix, Owner> blocks_;        // claimed block -> owner
   std::map<std::string, std::chrono::steady_clock::time_point> gone_since_;  // owners not registered
+  std::map<Prefix, std::chrono::steady_clock::time_point> empty_since_;  // mirror thread only
   Counters counters_;
 };
 

@@ -21,6 +21,9 @@ Result<> validate(const NodeConfig& c) {
   if (c.dead_node_grace < 1)
     return fail(Code::kInvalidConfig, "invalid --dead-node-grace `" + std::to_string(c.dead_node_grace) + "`",
                 "must be at least 1 second");
+  if (c.empty_block_grace < 0)
+    return fail(Code::kInvalidConfig, "invalid --empty-block-grace `" + std::to_string(c.empty_block_grace) + "`",
+                "seconds, 0 to keep empty blocks");
   if (c.etcd.endpoints.empty())
     return fail(Code::kInvalidConfig, "missing --etcd-endpoints", "etcd's client URLs, comma-separated");
   return {};

@@ -24,7 +24,7 @@ using nlohmann::json;
 
 struct Flags {
   std::string config_file, name, ip, network, mode, metrics, endpoints, prefix, ca, cert, key, cidrs, data_dir;
-  int ttl = 0, timeout_ms = 0, grace = 0;
+  int ttl = 0, timeout_ms = 0, grace = 0, empty_grace = -1;
   int64_t vni = -1, vxlan_port = -1;
 };
 
@@ -58,6 +58,7 @@ Result<berth::node::NodeConfig> settings(const Flags& f) {
     c.dead_node_grace = j.value("deadNodeGrace", c.dead_node_grace);
     c.metrics_address = j.value("metricsAddress", "");
     c.ipam_data_dir = j.value("ipamDataDir", c.ipam_data_dir);
+    c.empty_block_grace = j.value("emptyBlockGrace", c.empty_block_grace);
     if (j.contains("etcd")) etcd = j["etcd"];
     if (j.contains("clusterCIDR")) {
       const json& v = j["clusterCIDR"];
@@ -94,6 +95,7 @@ Result<berth::node::NodeConfig> settings(const Flags& f) {
   }
   if (f.ttl) c.lease_ttl = f.ttl;
   if (f.grace) c.dead_node_grace = f.grace;
+  if (f.empty_grace != -1) c.empty_block_grace = f.empty_grace;
   if (!f.metrics.empty()) c.metrics_address = f.metrics;
   if (!f.data_dir.empty()) c.ipam_data_dir = f.data_dir;
   if (!etcd.is_object()) return berth::fail(Code::kInvalidConfig, "the config's `etcd` must be an object");
@@ -135,6 +137,7 @@ std::string render(const berth::node::Agent& a) {
   metric("berth_node_blocks_freed_total", "counter", "Blocks of gone nodes freed by this agent.", k.blocks_freed);
   metric("berth_node_blocks_forgotten_total", "counter",
          "Blocks dropped from this node's cache because etcd no longer says they are its own.", k.blocks_forgotten);
+  metric("berth_node_blocks_returned_total", "counter", "Empty blocks this node gave back.", k.blocks_returned);
   metric("berth_node_nodes", "gauge", "Registered nodes, this one included.", k.nodes);
   metric("berth_node_resyncs_total", "counter", "Full reads of the cluster's state.", k.resyncs);
   metric("berth_node_etcd_round_trips_total", "counter", "etcd requests answered.", trips);
@@ -169,6 +172,9 @@ int main(int argc, char** argv) {
   app.add_option("--lease-ttl", f.ttl, "seconds without keep-alive after which the node counts as gone (default 10)");
   app.add_option("--dead-node-grace", f.grace,
                  "seconds a node may stay gone before its blocks are freed for others (default 300)");
+  app.add_option("--empty-block-grace", f.empty_grace,
+                 "seconds a block of this node may stay without a lease before it goes back to the cluster; "
+                 "the node's last block stays (default 600; 0: keep every block)");
   app.add_option("--metrics-address", f.metrics, "host:port to serve Prometheus /metrics on (default: none)");
   app.add_option("--etcd-endpoints", f.endpoints, "etcd client URLs, comma-separated");
   app.add_option("--etcd-prefix", f.prefix, "key prefix (default /berth)");

@@ -147,3 +147,43 @@ TEST_CASE("cluster node / a node back after its block was freed and claimed by a
   CHECK_THAT(sh("cat " + n2.log), Catch::Contains("block 10.244.0.0/26 is no longer this node's"));
   CHECK(claim(n2, etcd, "next") == "10.244.0.66/26");
 }
+
+TEST_CASE("cluster node / a block empty for longer than the grace goes back to the cluster, the last one stays") {
+  make_underlay();
+  EtcdCluster etcd(1, 23790, nullptr, kUnderlayHost);
+  SimNode n1 = make_node(1);
+  Agents guard{{&n1}};
+  start_agent(n1, etcd, 2, 300, "host-gw", "--empty-block-grace 1");
+  // blockSize 30: one address per block, so each pod claims one.
+  json ipam = cluster_ipam(n1, etcd);
+  ipam["blockSize"] = 30;
+  json conf{{"cniVersion", "1.1.0"}, {"name", kNet}, {"type", "berth-bridge"}, {"ipam", ipam}};
+  auto ipam_op = [&](const std::string& cmd, const std::string& id) {
+    auto r = berth::test::run_plugin(
+        "berth-ipam", {{"CNI_COMMAND", cmd}, {"CNI_CONTAINERID", id}, {"CNI_IFNAME", "eth0"}, {"CNI_NETNS", "/x"}},
+        conf.dump());
+    INFO(cmd << " " << id << ": " << r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+  };
+  const std::string blocks = "/berth/ipam/" + kNet + "/blocks/";
+  ipam_op("ADD", "p1");
+  ipam_op("ADD", "p2");
+  REQUIRE(etcd.keys(blocks).size() == 2);
+  ipam_op("DEL", "p1");
+  // p1's block goes back once it has been empty for the 1 s grace (checked about once a second).
+  auto t = until([&] { return etcd.keys(blocks).size() == 1; }, std::chrono::seconds(5));
+  INFO(sh("cat " + n1.log));
+  CHECK(t.count() >= 0);
+  CHECK(t >= std::chrono::milliseconds(900));
+  CHECK(etcd.keys(blocks) == std::vector<std::string>{blocks + "10.244.0.4-30"});
+  CHECK(sh("ls " + n1.data_dir + "/" + kNet + "/blocks/") == "10.244.0.4-30\n");
+  CHECK_THAT(sh_in(n1.ns, "busybox wget -qO- http://127.0.0.1:9402/metrics"), Catch::Contains("berth_node_blocks_returned_total 1"));
+  // The last block stays however long it is empty.
+  ipam_op("DEL", "p2");
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  CHECK(etcd.keys(blocks).size() == 1);
+  // And the returned one is free for the next claim.
+  ipam_op("ADD", "p3");
+  ipam_op("ADD", "p4");
+  CHECK(etcd.keys(blocks).size() == 2);
+}
