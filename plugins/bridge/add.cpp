@@ -79,6 +79,11 @@ Result<> configure_container(const Socket& ctr, const cni::Request& req, const C
   *ctr_index = link->index;
   *ctr_mac = link->mac;
   BERTH_TRY(netlink::set_up(ctr, 1));  // lo is always ifindex 1 in a namespace
+  // An IPv4-only network gives the container no IPv6 link-local address either (as Docker
+  // does): no DAD, router solicitation or MLD report that the bridge floods to every other
+  // port, a cost each ADD would otherwise add to all the containers already there.
+  if (std::none_of(ipam.ips.begin(), ipam.ips.end(), [](const cni::IpConfig& ip) { return !ip.address.addr.is_v4(); }))
+    BERTH_TRY(netlink::set_no_ipv6_link_local(ctr, link->index));
   for (const auto& ip : ipam.ips) BERTH_TRY(netlink::add_address(ctr, link->index, ip.address));
   BERTH_TRY(netlink::set_up(ctr, link->index));
   bool have_default4 = false, have_default6 = false;

@@ -32,6 +32,9 @@ TEST_CASE("ADD gives eth0 the address / a Docker-style MAC and a default route")
   int rc = 1;
   sh_in(ns, "ping -c1 -W2 10.90.0.1", &rc);
   REQUIRE(rc == 0);
+  // An IPv4-only network: no IPv6 link-local address in the container either (Docker's
+  // behaviour), so no DAD, RS or MLD packets flooded to the bridge's other ports.
+  CHECK(sh_in(ns, "ip -6 -o addr show dev eth0").empty());
 }
 
 TEST_CASE("two containers on one bridge reach each other and the gateway") {
@@ -132,6 +135,7 @@ TEST_CASE("dual stack: one address per family / both reachable") {
   REQUIRE(ra.json["ips"][1]["address"] == "fd00:96::2/64");
   REQUIRE(cni("ADD", b, "b", conf).exit_code == 0);
   REQUIRE(sh_in(a, "ip -6 route show default").find("via fd00:96::1") != std::string::npos);
+  CHECK(sh_in(a, "ip -6 -o addr show dev eth0 scope link").find("inet6 fe80::") != std::string::npos);
   int rc = 1;
   sh_in(a, "ping -6 -c1 -W2 fd00:96::3", &rc);
   REQUIRE(rc == 0);
