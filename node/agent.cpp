@@ -51,11 +51,38 @@ Result<> Agent::register_node(etcd::Client& c) {
   int64_t id = BERTH_TRY(c.lease_grant(cfg_.lease_ttl));
   json value{{"address", cfg_.address.str()}, {"mode", cfg_.mode}};
   if (dataplane_ && dataplane_->vtep_mac()) value["vtepMac"] = netlink::mac_to_string(dataplane_->vtep_mac()->data());
-  BERTH_TRY(c.put(nodes_prefix_ + cfg_.name, value.dump(), id));
-  lease_ = id;
-  counters_.registrations++;
-  spdlog::info("node {} registered at {} (lease {:x}, TTL {} s)", cfg_.name, cfg_.address.str(), id, cfg_.lease_ttl);
-  return {};
+  // The name is ours if nobody holds it, or if the holder has our address (this node's own
+  // registration from before a crash, its lease not yet expired). Compare and put in one
+  // transaction, so two agents given the same name cannot both win.
+  const std::string key = nodes_prefix_ + cfg_.name;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto current = BERTH_TRY(c.get(key));
+    etcd::Txn t;
+    if (!current) {
+      t.compare.push_back(etcd::Compare::absent(key));
+    } else {
+      auto j = json::parse(current->value, nullptr, false);
+      const std::string holder = j.is_object() ? j.value("address", "") : "";
+      if (holder != cfg_.address.str()) {
+        (void)c.lease_revoke(id);
+        return fail(Code::kInvalidConfig,
+                    "node name `" + cfg_.name + "` is registered by another node, at " + holder,
+                    "give every node its own --node-name; a node that is gone lets go of its name when its "
+                    "lease runs out (its lease TTL)");
+      }
+      t.compare.push_back(etcd::Compare::unchanged(key, current->mod_revision));
+    }
+    t.success.push_back(etcd::Op::put(key, value.dump(), id));
+    if (BERTH_TRY(c.txn(t)).succeeded) {
+      lease_ = id;
+      counters_.registrations++;
+      spdlog::info("node {} registered at {} (lease {:x}, TTL {} s)", cfg_.name, cfg_.address.str(), id,
+                   cfg_.lease_ttl);
+      return {};
+    }
+  }
+  (void)c.lease_revoke(id);
+  return fail(Code::kTryAgainLater, "register node `" + cfg_.name + "`: its key kept changing");
 }
 
 void Agent::free_dead_blocks() {

@@ -187,3 +187,32 @@ TEST_CASE("cluster node / a block empty for longer than the grace goes back to t
   ipam_op("ADD", "p4");
   CHECK(etcd.keys(blocks).size() == 2);
 }
+
+TEST_CASE("cluster node / a second node under a name already registered is refused; the same node restarted is not") {
+  make_underlay();
+  EtcdCluster etcd(1, 23790, nullptr, kUnderlayHost);
+  SimNode n1 = make_node(1), n2 = make_node(2);
+  Agents guard{{&n1, &n2}};
+  start_agent(n1, etcd);
+  REQUIRE(until([&] { return !etcd.value("/berth/nodes/node1").empty(); }, std::chrono::seconds(3)).count() >= 0);
+  // node2's agent misconfigured with node1's name.
+  int rc = 0;
+  auto out = sh("nsenter --net=" + n2.ns + " " + berth::test::bin_dir() + "/berth-node --node-name node1 --node-ip " +
+                    n2.ip + " --network " + kNet + " --etcd-endpoints " + etcd.endpoint() + " 2>&1",
+                &rc);
+  CHECK(rc == 1);
+  CHECK_THAT(out, Catch::Contains("node name `node1` is registered by another node, at 10.250.0.1"));
+  CHECK(json::parse(etcd.value("/berth/nodes/node1"))["address"] == "10.250.0.1");
+  // node1 killed and back at once (its old lease still alive): it takes its name again.
+  REQUIRE(stop_agent(n1, SIGKILL));
+  start_agent(n1, etcd);
+  auto registrations = [&] {
+    const std::string log = sh("cat " + n1.log);
+    size_t n = 0;
+    for (size_t at = log.find("node node1 registered"); at != std::string::npos; at = log.find("node node1 registered", at + 1)) ++n;
+    return n;
+  };
+  CHECK(until([&] { return registrations() == 2; }, std::chrono::seconds(3)).count() >= 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(alive(n1.agent_pid));
+}
