@@ -2,6 +2,9 @@
 // "underlay" bridge in the test's host namespace, where etcd listens), each with its own
 // agent. A block one node claims is routed on the others, a node that leaves or dies is
 // withdrawn, and the routes carry pod traffic between the nodes.
+#include <map>
+#include <mutex>
+
 #include "tests/netns/cluster_sim.h"
 
 using berth::test::EtcdCluster;
@@ -215,4 +218,59 @@ TEST_CASE("cluster node / a second node under a name already registered is refus
   CHECK(until([&] { return registrations() == 2; }, std::chrono::seconds(3)).count() >= 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(alive(n1.agent_pid));
+}
+
+TEST_CASE("cluster node / 3 nodes x 32 parallel ADDs then DELs, twice: every lease mirrored in etcd, none left after") {
+  make_underlay();
+  EtcdCluster etcd(1, 23790, nullptr, kUnderlayHost);
+  SimNode n1 = make_node(1), n2 = make_node(2), n3 = make_node(3);
+  std::vector<SimNode*> nodes{&n1, &n2, &n3};
+  Agents guard{nodes};
+  for (auto* n : nodes) start_agent(*n, etcd);
+  const std::string leases = "/berth/ipam/" + kNet + "/leases/";
+  auto op = [&](const SimNode& n, const std::string& cmd, const std::string& id) {
+    json conf{{"cniVersion", "1.1.0"}, {"name", kNet}, {"type", "berth-bridge"}, {"ipam", cluster_ipam(n, etcd)}};
+    return berth::test::run_plugin(
+        "berth-ipam", {{"CNI_COMMAND", cmd}, {"CNI_CONTAINERID", id}, {"CNI_IFNAME", "eth0"}, {"CNI_NETNS", "/x"}},
+        conf.dump());
+  };
+  for (int round = 0; round < 2; ++round) {
+    std::map<std::string, std::string> given;  // address -> "node/id"
+    std::mutex mu;
+    int failures = 0;
+    std::vector<std::thread> workers;
+    for (auto* n : nodes)
+      for (int i = 0; i < 32; ++i)
+        workers.emplace_back([&, n, i] {
+          const std::string id = "r" + std::to_string(round) + "-" + std::to_string(i);
+          auto r = op(*n, "ADD", id);
+          std::lock_guard lock(mu);
+          if (r.exit_code != 0) {
+            ++failures;
+            return;
+          }
+          std::string ip = r.json["ips"][0]["address"];
+          given.emplace(ip.substr(0, ip.find('/')), n->name + "/" + id);
+        });
+    for (auto& w : workers) w.join();
+    REQUIRE(failures == 0);
+    REQUIRE(given.size() == 96);  // no address given twice
+    // Every lease in etcd within 2 s, naming the node and container that hold it.
+    REQUIRE(until([&] { return etcd.keys(leases).size() == 96; }, std::chrono::seconds(3)).count() >= 0);
+    for (const auto& [ip, holder] : given) {
+      auto v = json::parse(etcd.value(leases + ip));
+      CHECK(v["node"].get<std::string>() + "/" + v["containerID"].get<std::string>() == holder);
+    }
+    workers.clear();
+    for (auto* n : nodes)
+      for (int i = 0; i < 32; ++i)
+        workers.emplace_back([&, n, i] {
+          auto r = op(*n, "DEL", "r" + std::to_string(round) + "-" + std::to_string(i));
+          std::lock_guard lock(mu);
+          if (r.exit_code != 0) ++failures;
+        });
+    for (auto& w : workers) w.join();
+    REQUIRE(failures == 0);
+    CHECK(until([&] { return etcd.keys(leases).empty(); }, std::chrono::seconds(3)).count() >= 0);
+  }
 }
