@@ -65,8 +65,11 @@ Result<std::optional<ClusterConfig>> parse_cluster(const json& request, const js
   if (!cidr) return bad("ipam.clusterCIDR", c->get<std::string>(), "is not a CIDR");
   int block_len = cidr->addr.is_v4() ? 26 : 122;
   if (const json* b = cni::find_ci(ipam, "blockSize"); b && !b->is_null()) {
-    if (!b->is_number_integer()) return bad("ipam.blockSize", b->dump(), "must be a prefix length");
-    block_len = b->get<int>();
+    // Range-checked as int64 before narrowing: get<int>() of 4294967322 is 26, which
+    // would accept a nonsense size as /26 (a huge unsigned reads as negative here).
+    if (!b->is_number_integer() || b->get<int64_t>() < 0 || b->get<int64_t>() > 128)
+      return bad("ipam.blockSize", b->dump(), "must be a prefix length");
+    block_len = static_cast<int>(b->get<int64_t>());
   }
   auto plan = BERTH_TRY(BlockPlan::make(*cidr, block_len, "ipam.clusterCIDR"));
   auto node = BERTH_TRY(node_name(ipam));

@@ -15,6 +15,8 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::chrono::milliseconds kFirstBackoff{25};
 constexpr std::chrono::milliseconds kMaxBackoff{400};
+// The least one attempt gets of the call's timeout (see Client::call).
+constexpr std::chrono::milliseconds kMinAttempt{200};
 
 // The gateway writes int64 as JSON strings (proto3 JSON mapping) and omits zero values.
 int64_t as_i64(const json& obj, const char* name) {
@@ -139,7 +141,16 @@ Result<json> Client::call(const std::string& path, const json& body) {
     if (left.count() <= 0) break;
     const std::string& endpoint = cfg_.endpoints[current_ % cfg_.endpoints.size()];
     const auto start = Clock::now();
-    auto r = conn_.post(endpoint + path, text, left);
+    // One attempt gets an equal share of the timeout, not all that is left: a hung
+    // member (stopped, partitioned) accepts the connection and never answers, and one
+    // whose leader died holds a forwarded write until its own request timeout (5 s plus
+    // two election timeouts), while the others would answer (a new leader within about
+    // one election timeout). Resending what may have been applied is safe here: claims
+    // are create-if-absent and recognise their own earlier commit (blocks.cpp), puts
+    // write the same value, and a lease granted twice lets the unused one expire.
+    const auto share = std::max(
+        std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.timeout / cfg_.endpoints.size()), kMinAttempt);
+    auto r = conn_.post(endpoint + path, text, std::min(left, share));
     if (r && r->status == 200) {
       stats_.round_trips++;
       stats_.latency_us_sum += std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();

@@ -4,8 +4,10 @@
 //
 // Every call tries the endpoints in turn, starting from the last one that answered, and
 // backs off (25 ms doubling to 400 ms) after a round in which none did, until the
-// config's timeout has passed in total: then code 11 (try again later). A TLS failure is
-// code 7 at once; an error etcd answered is code 107 with etcd's message.
+// config's timeout has passed in total: then code 11 (try again later). One attempt
+// waits at most timeout / endpoints (at least 200 ms), so a member that hangs leaves
+// time for the others. A TLS failure is code 7 at once; an error etcd answered is code
+// 107 with etcd's message.
 #pragma once
 
 #include <atomic>

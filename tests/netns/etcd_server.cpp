@@ -137,19 +137,50 @@ void EtcdCluster::kill(int m) {
   pids_[m] = -1;
 }
 
+void EtcdCluster::freeze(int m) {
+  if (pids_[m] > 0) ::kill(pids_[m], SIGSTOP);
+}
+
+void EtcdCluster::thaw(int m) {
+  if (pids_[m] > 0) ::kill(pids_[m], SIGCONT);
+}
+
 void EtcdCluster::start(int m) {
   if (pids_[m] > 0) return;
   spawn(m);
   wait_ready(m);
 }
 
+std::string EtcdCluster::ctl_flags(const std::string& endpoints) const {
+  std::string flags = "--endpoints=" + endpoints + " --command-timeout=3s";
+  if (tls_) flags += " --cacert=" + tls_->ca + " --cert=" + tls_->client_cert + " --key=" + tls_->client_key;
+  return flags;
+}
+
 std::string EtcdCluster::ctl(const std::string& args, int* rc) const {
   std::string eps;
   for (int m = 0; m < members_; ++m)
     if (pids_[m] > 0) eps += (eps.empty() ? "" : ",") + endpoint(m);
-  std::string flags = "--endpoints=" + eps + " --command-timeout=3s";
-  if (tls_) flags += " --cacert=" + tls_->ca + " --cert=" + tls_->client_cert + " --key=" + tls_->client_key;
-  return sh("ETCDCTL_API=3 etcdctl " + flags + " " + args, rc);
+  return sh("ETCDCTL_API=3 etcdctl " + ctl_flags(eps) + " " + args, rc);
+}
+
+std::string EtcdCluster::ctl_at(int m, const std::string& args, int* rc) const {
+  return sh("ETCDCTL_API=3 etcdctl " + ctl_flags(endpoint(m)) + " " + args, rc);
+}
+
+int EtcdCluster::leader() const {
+  // [{"Endpoint": URL, "Status": {"header": {"member_id": ID}, "leader": ID}}, ...]
+  auto j = nlohmann::json::parse(ctl("endpoint status -w json 2>/dev/null"), nullptr, false);
+  if (!j.is_array()) return -1;
+  for (const auto& e : j) {
+    const auto& st = e.value("Status", nlohmann::json::object());
+    if (!st.contains("leader") || st.value("header", nlohmann::json::object()).value("member_id", 0ull) !=
+                                      st["leader"].get<unsigned long long>())
+      continue;
+    for (int m = 0; m < members_; ++m)
+      if (e.value("Endpoint", "") == endpoint(m)) return m;
+  }
+  return -1;
 }
 
 std::vector<std::string> EtcdCluster::keys(const std::string& prefix) const {
@@ -157,6 +188,14 @@ std::vector<std::string> EtcdCluster::keys(const std::string& prefix) const {
   std::vector<std::string> out;
   for (std::string line; std::getline(in, line);)
     if (!line.empty()) out.push_back(line);
+  return out;
+}
+
+std::string EtcdCluster::log_tails(int lines) const {
+  std::string out;
+  for (int m = 0; m < members_; ++m)
+    out += "--- etcd m" + std::to_string(m) + (pids_[m] > 0 ? "" : " (not running)") + ":\n" +
+           sh("tail -" + std::to_string(lines) + " " + dir_ + "/m" + std::to_string(m) + ".log");
   return out;
 }
 

@@ -37,18 +37,30 @@ class EtcdCluster {
   void stop(int member = 0);   // SIGTERM and wait
   void kill(int member = 0);   // SIGKILL and wait
   void start(int member = 0);  // again, on the same data; returns once it answers
+  // SIGSTOP / SIGCONT: a hung member. Its kernel still accepts connections, but nothing
+  // answers them.
+  void freeze(int member);
+  void thaw(int member);
 
   // etcdctl (API v3) against the running members with `args`; its stdout. `rc` gets its
   // exit status.
   std::string ctl(const std::string& args, int* rc = nullptr) const;
+  // The same against member `m` alone (e.g. a serializable read of its own copy).
+  std::string ctl_at(int member, const std::string& args, int* rc = nullptr) const;
+  // The member that is raft leader now, as the running members report it; -1 if none.
+  [[nodiscard]] int leader() const;
   // Every key under `prefix`.
   [[nodiscard]] std::vector<std::string> keys(const std::string& prefix) const;
+  // The last `lines` lines of every member's log, each under a header: for a failure's
+  // message.
+  [[nodiscard]] std::string log_tails(int lines = 15) const;
   // The value of `key` ("" when absent).
   [[nodiscard]] std::string value(const std::string& key) const;
 
  private:
   void spawn(int member);
   void wait_ready(int member) const;
+  [[nodiscard]] std::string ctl_flags(const std::string& endpoints) const;
 
   int members_;
   int base_port_;

@@ -109,6 +109,9 @@ TEST_CASE("cluster config / bad input is code 7 naming the field") {
   refused(with("blockSize", 12), "ipam.blockSize");
   refused(with("blockSize", 31), "ipam.blockSize");
   refused(with("blockSize", "26"), "ipam.blockSize");
+  refused(with("blockSize", -1), "ipam.blockSize");
+  refused(with("blockSize", 4294967322LL), "ipam.blockSize");  // 2^32 + 26, not /26
+  refused(with("blockSize", 18446744073709551615ULL), "ipam.blockSize");
   refused(with("nodeName", "node 1"), "ipam.nodeName");
   refused(with("nodeName", ""), "ipam.nodeName");
   refused(with("ranges", json::array({json::array({{{"subnet", "10.1.0.0/24"}}})})), "ipam.ranges");
