@@ -62,7 +62,49 @@ double add_at(const SuiteStats& s, int k) {
   return percentile(window, 50);
 }
 
-int print_report(std::FILE* out, const ReportContext& ctx, const SuiteStats& berth, const SuiteStats& ref) {
+// ADD at each milestone for berth, the reference and the floors, as ratios to the floor
+// (IPv6 off, bound namespace file: what berth does on an IPv4-only network).
+void print_floor_table(std::FILE* out, Table& t, const ReportContext& ctx, const SuiteStats& berth,
+                       const SuiteStats& ref, const std::vector<const SuiteStats*>& floors) {
+  const SuiteStats& floor = *floors[0];
+  std::fprintf(out, "\n| ADD at | berth | reference |");
+  for (const auto* f : floors) std::fprintf(out, " %s |", f->name.c_str());
+  std::fprintf(out, " berth/floor | reference/floor | target | result |\n|---|---:|---:|");
+  for (size_t i = 0; i < floors.size(); ++i) std::fprintf(out, "---:|");
+  std::fprintf(out, "---:|---:|---|---|\n");
+  int last = 0;
+  for (int k : {1, 100, 500, 1000}) {
+    if (k > ctx.count) break;
+    last = k;
+  }
+  for (int k : {1, 100, 500, 1000}) {
+    if (k > ctx.count) break;
+    const double b = add_at(berth, k), r = add_at(ref, k), fl = add_at(floor, k);
+    std::fprintf(out, "| %s | %s | %s |", ordinal(k).c_str(), ms(b).c_str(), ms(r).c_str());
+    for (const auto* f : floors) std::fprintf(out, " %s |", ms(add_at(*f, k)).c_str());
+    const bool judged = k == last && k > 1;
+    std::fprintf(out, " %s | %s | %s | %s |\n", ratio(b / fl).c_str(), ratio(r / fl).c_str(),
+                 judged ? "berth/floor <= 1.50" : "", judged ? (b <= 1.5 * fl ? "PASS" : "MISS") : "");
+    if (judged) ++(b <= 1.5 * fl ? t.passed : t.missed);
+  }
+  const auto f_del = flatten(floor.del_ms), b_del = flatten(berth.del_ms), r_del = flatten(ref.del_ms);
+  std::fprintf(out, "| DEL p50 | %s | %s |", ms(percentile(b_del, 50)).c_str(), ms(percentile(r_del, 50)).c_str());
+  for (const auto* f : floors) std::fprintf(out, " %s |", ms(percentile(flatten(f->del_ms), 50)).c_str());
+  std::fprintf(out, " %s | %s | | |\n", ratio(percentile(b_del, 50) / percentile(f_del, 50)).c_str(),
+               ratio(percentile(r_del, 50) / percentile(f_del, 50)).c_str());
+  std::fprintf(out, "| peak RSS | %s | %s |", mib(berth.peak_rss_kb).c_str(), mib(ref.peak_rss_kb).c_str());
+  for (const auto* f : floors) std::fprintf(out, " %s |", mib(f->peak_rss_kb).c_str());
+  std::fprintf(out, " %s | %s | | |\n", ratio(double(berth.peak_rss_kb) / double(floor.peak_rss_kb)).c_str(),
+               ratio(double(ref.peak_rss_kb) / double(floor.peak_rss_kb)).c_str());
+  std::fprintf(out,
+               "\nfloor: berth-bench-floor, static, raw rtnetlink: the veth with its host end on the bridge and "
+               "its peer born in the namespace in one batch, link-up + address + default route in one batch "
+               "inside; IPv6 link-local off (floor, floor-unbound) or on (floor-v6); floor-unbound gets a "
+               "namespace bound to no file. DEL: one RTM_DELLINK, waited.\n");
+}
+
+int print_report(std::FILE* out, const ReportContext& ctx, const SuiteStats& berth, const SuiteStats& ref,
+                 const std::vector<const SuiteStats*>& floors) {
   const auto b_add = flatten(berth.add_ms), r_add = flatten(ref.add_ms);
   const auto b_del = flatten(berth.del_ms), r_del = flatten(ref.del_ms);
   const double b_add50 = percentile(b_add, 50), r_add50 = percentile(r_add, 50);
@@ -106,11 +148,16 @@ int print_report(std::FILE* out, const ReportContext& ctx, const SuiteStats& ber
         ratio(double(berth.peak_rss_kb) / double(ref.peak_rss_kb)), "berth/ref <= 0.25",
         berth.peak_rss_kb * 4 <= ref.peak_rss_kb);
 
+  if (!floors.empty()) print_floor_table(out, t, ctx, berth, ref, floors);
+
   std::fprintf(out, "\ntargets: %d PASS, %d MISS", t.passed, t.missed);
   if (last < 1000) std::fprintf(out, " (scaling measured at the %s container; --count 1000 for the 1000th)",
                                 ordinal(last).c_str());
   std::fprintf(out, "\nspawn floor (/bin/true through the same fork + exec + wait4): %s, %s\n", ms(ctx.floor_ms).c_str(),
                mib(ctx.floor_rss_kb).c_str());
+  if (ctx.noop_ms > 0)
+    std::fprintf(out, "exec floor (berth-bench-noop, static, same path): %s, %s\n", ms(ctx.noop_ms).c_str(),
+                 mib(ctx.noop_rss_kb).c_str());
   std::fprintf(out, "load average before: %s; after: %s\n", ctx.load_before.c_str(), ctx.load_after.c_str());
   return t.missed;
 }

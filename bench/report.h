@@ -31,9 +31,13 @@ struct ReportContext {
   std::string load_before, load_after;  // /proc/loadavg's 1/5/15-minute figures
   long floor_rss_kb = 0;  // /bin/true through the same spawn path
   double floor_ms = 0;
+  long noop_rss_kb = 0;  // berth-bench-noop (static): the exec floor
+  double noop_ms = 0;
 };
 
-// Prints the markdown table with the targets; returns the number of missed targets.
-int print_report(std::FILE* out, const ReportContext& ctx, const SuiteStats& berth, const SuiteStats& ref);
+// Prints the markdown table with the targets, and a second one against the floors (none,
+// or floor, floor-v6, floor-unbound in that order); returns the number of missed targets.
+int print_report(std::FILE* out, const ReportContext& ctx, const SuiteStats& berth, const SuiteStats& ref,
+                 const std::vector<const SuiteStats*>& floors = {});
 
 }  // namespace berth::bench

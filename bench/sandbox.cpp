@@ -77,4 +77,22 @@ std::string make_netns(const std::string& path) {
   return error;
 }
 
+std::string make_unbound_netns(int* fd) {
+  std::string error;
+  std::thread t([&] {
+    if (unshare(CLONE_NEWNET) != 0) {
+      error = sys_error("unshare(CLONE_NEWNET)");
+      return;
+    }
+    *fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (*fd < 0) {
+      error = sys_error("open /proc/thread-self/ns/net");
+      return;
+    }
+    error = set_lo_up();
+  });
+  t.join();
+  return error;
+}
+
 }  // namespace berth::bench

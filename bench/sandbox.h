@@ -16,4 +16,8 @@ std::string become_throwaway_host();
 // Returns an error message, or "" on success.
 std::string make_netns(const std::string& path);
 
+// The same namespace bound to no file: kept alive only by the descriptor stored in *fd
+// (O_CLOEXEC). Returns an error message, or "" on success.
+std::string make_unbound_netns(int* fd);
+
 }  // namespace berth::bench

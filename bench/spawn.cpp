@@ -33,7 +33,7 @@ Exec spawn(const std::string& exe, const std::vector<std::string>& env,
 }
 
 Exec spawn_argv(const std::vector<std::string>& args, const std::vector<std::string>& env,
-                const std::string& stdin_data) {
+                const std::string& stdin_data, int inherit_fd) {
   Exec r;
   // Everything the child needs is built before fork(): afterwards it only calls
   // async-signal-safe functions.
@@ -61,6 +61,8 @@ Exec spawn_argv(const std::vector<std::string>& args, const std::vector<std::str
     dup2(in[0], 0);
     dup2(out[1], 1);
     dup2(err[1], 2);
+    if (inherit_fd == 3) fcntl(3, F_SETFD, 0);  // dup2 onto itself would keep O_CLOEXEC
+    else if (inherit_fd >= 0) dup2(inherit_fd, 3);
     // We ignore SIGPIPE; the plugin gets the default disposition, as from any runtime.
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;

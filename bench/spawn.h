@@ -24,8 +24,9 @@ struct Exec {
 // 127 with the reason in `err`.
 Exec spawn(const std::string& exe, const std::vector<std::string>& env,
            const std::string& stdin_data);
-// The same with arguments: `args[0]` is the program's path.
+// The same with arguments: `args[0]` is the program's path. `inherit_fd` >= 0 is handed
+// to the program as its fd 3 (a namespace it is given by descriptor, not by a file).
 Exec spawn_argv(const std::vector<std::string>& args, const std::vector<std::string>& env,
-                const std::string& stdin_data = {});
+                const std::string& stdin_data = {}, int inherit_fd = -1);
 
 }  // namespace berth::bench
