@@ -17,6 +17,10 @@ packages=(
   # the cluster store (issue 15): libcurl for etcd's JSON gateway (loaded at run time),
   # a real etcd and etcdctl for the netns tests, openssl for their TLS certificates
   libcurl4-openssl-dev etcd-server etcd-client openssl
+  # Kubernetes' node path in tests/netns/cluster_cri_test.cpp: a private containerd (its
+  # CRI plugin) and the small CRI client's gRPC stack (Debian's python3, protoc and the
+  # gRPC Python plugin compile tests/netns/cri/cri_subset.proto at test time)
+  containerd python3-grpcio python3-protobuf protobuf-compiler protobuf-compiler-grpc
 )
 missing=()
 for p in "${packages[@]}"; do

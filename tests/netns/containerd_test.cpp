@@ -2,7 +2,7 @@
 // containerd's go-cni library, with the `cni-loopback` network (type `loopback` =
 // berth-none) first, then the conflist (berth-bridge + berth-ipam + reference portmap),
 // K8S_* args and capitalised port-mapping keys; removed twice as stopp then rmp do.
-// Debian has no crictl, so containerd itself is not run (see plugins/none/README.md).
+// containerd itself, driven over CRI, is run in cluster_cri_test.cpp (plugins/none/README.md).
 #include <fstream>
 
 #include <catch2/catch.hpp>
