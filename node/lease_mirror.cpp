@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 
@@ -21,7 +22,22 @@ int64_t mtime_ns(const std::string& dir) {
   return int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
 }
 
+int64_t realtime_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
 }  // namespace
+
+bool mtime_proves_unchanged(int64_t mtime_ns, int64_t now_ns) {
+  // The kernel stamps a directory from its coarse clock (one tick, up to 10 ms at HZ=100,
+  // more on a loaded VM): a lease linked in the same tick just after our stat leaves the
+  // mtime as we saw it, and trusting it would skip that lease until the next change. Only
+  // an mtime some ticks old proves that a later pass seeing it again has nothing to read.
+  constexpr int64_t kSettled = 100'000'000;  // 100 ms
+  return now_ns - mtime_ns > kSettled;
+}
 
 Result<std::map<IpAddr, LocalLease>> read_local_leases(const std::string& dir) {
   std::map<IpAddr, LocalLease> out;
@@ -81,7 +97,7 @@ Result<MirrorCounts> LeaseMirror::sync(int64_t lease) {
     }
   }
   lease_ = lease;
-  dir_mtime_ns_ = mtime;
+  dir_mtime_ns_ = mtime_proves_unchanged(mtime, realtime_ns()) ? mtime : -1;
   return c;
 }
 

@@ -26,6 +26,11 @@ struct LocalLease {
 // place whole, and a file being removed is simply missed until the next pass.
 [[nodiscard]] Result<std::map<IpAddr, LocalLease>> read_local_leases(const std::string& dir);
 
+// Whether a directory mtime seen at `now_ns` can be cached: seeing it again later then means
+// the directory did not change (false while it is recent enough to share a clock tick with a
+// change made after the stat).
+[[nodiscard]] bool mtime_proves_unchanged(int64_t mtime_ns, int64_t now_ns);
+
 struct MirrorCounts {
   uint64_t puts = 0, deletes = 0;
 };

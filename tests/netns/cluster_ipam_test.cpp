@@ -138,7 +138,7 @@ TEST_CASE("cluster ipam / the first ADD claims a block, later ADDs need no etcd 
   CHECK(ipam("CHECK", "c0", cfg).exit_code != 0);
 }
 
-TEST_CASE("cluster ipam / nodes get disjoint blocks; parallel ADDs on three nodes never collide") {
+TEST_CASE("cluster ipam / nodes get disjoint blocks and parallel ADDs on three nodes never collide") {
   EtcdCluster etcd;
   std::vector<Node> nodes = {node("node1"), node("node2"), node("node3")};
   std::vector<std::future<PluginRun>> runs;

@@ -191,7 +191,7 @@ TEST_CASE("cluster node / a block empty for longer than the grace goes back to t
   CHECK(etcd.keys(blocks).size() == 2);
 }
 
-TEST_CASE("cluster node / a second node under a name already registered is refused; the same node restarted is not") {
+TEST_CASE("cluster node / a second node under a name already registered is refused, the same node restarted is not") {
   make_underlay();
   EtcdCluster etcd(1, 23790, nullptr, kUnderlayHost);
   SimNode n1 = make_node(1), n2 = make_node(2);

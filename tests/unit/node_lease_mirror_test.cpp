@@ -33,3 +33,15 @@ TEST_CASE("node lease mirror / reads leases by address and skips the store's oth
   REQUIRE(none);
   CHECK(none->empty());
 }
+
+TEST_CASE("node lease mirror / a directory mtime from the last clock ticks is not trusted as unchanged") {
+  using berth::node::mtime_proves_unchanged;
+  constexpr int64_t kSec = 1'000'000'000;
+  const int64_t now = 1'800'000'000 * kSec;
+  // A lease linked in the tick of the stat, after it, keeps the mtime we saw: re-read.
+  CHECK_FALSE(mtime_proves_unchanged(now, now));
+  CHECK_FALSE(mtime_proves_unchanged(now - 4'000'000, now));   // one tick at HZ=250
+  CHECK_FALSE(mtime_proves_unchanged(now - 10'000'000, now));  // one tick at HZ=100
+  CHECK(mtime_proves_unchanged(now - kSec, now));
+  CHECK_FALSE(mtime_proves_unchanged(now + kSec, now));        // a clock stepped back
+}
