@@ -113,8 +113,17 @@ TEST_CASE("cluster node / vxlan: pods on nodes of different subnets reach each o
   sh("ip link add ul-out type veth peer name eth0 netns " + outside +
      " && ip addr add 10.252.0.254/24 dev ul-out && ip link set ul-out up");
   sh_in(outside, "ip addr add 10.252.0.1/24 dev eth0 && ip link set eth0 up && ip route add default via 10.252.0.254");
+  // A veth just brought up drops what it is given until the kernel's link watch (run at
+  // most once a second, later on a loaded machine) activates its queue: wait until the
+  // router reaches the outside, so that a lost SYN is not taken for a masquerade fault.
+  CHECK(until([&] { return sh("ping -c1 -W1 10.252.0.1 >/dev/null 2>&1 && echo ok") == "ok\n"; },
+              std::chrono::seconds(10)).count() >= 0);
   berth::test::tcp_serve_once(outside, 8082, "outside");
-  CHECK_THAT(berth::test::tcp_request(a.ns, "10.252.0.1", 8082), Catch::Contains("outside 10.250.0.1"));
+  // The server answers one connection: a try whose SYN got nowhere leaves it for the next.
+  std::string answer;
+  until([&] { return !(answer = berth::test::tcp_request(a.ns, "10.252.0.1", 8082)).empty(); },
+        std::chrono::seconds(10));
+  CHECK_THAT(answer, Catch::Contains("outside 10.250.0.1"));
   CHECK_THAT(vx(n1, "nft list table inet berth_node"), Catch::Contains("ip saddr 10.244.0.0/16 masquerade"));
 
   // node1's agent restarts while node3 leaves: what still holds stays, node3's entries go.

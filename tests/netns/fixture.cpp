@@ -134,7 +134,7 @@ void tcp_serve_once(const std::string& netns_path, int port, const std::string& 
   std::string py = "import socket,sys\n"
                    "s=socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET)\n"
                    "s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
-                   "s.bind((sys.argv[1],int(sys.argv[2])));s.listen();s.settimeout(10)\n"
+                   "s.bind((sys.argv[1],int(sys.argv[2])));s.listen();s.settimeout(30)\n"
                    "c,a=s.accept();c.sendall((sys.argv[3]+' '+a[0]).encode());c.close()\n";
   std::string file = temp_dir() + "/serve.py";
   FILE* f = fopen(file.c_str(), "w");
@@ -143,8 +143,9 @@ void tcp_serve_once(const std::string& netns_path, int port, const std::string& 
   std::string any = "0.0.0.0";
   sh("nsenter --net=" + netns_path + " python3 " + file + " " + any + " " + std::to_string(port) + " " +
      reply + " >/dev/null 2>&1 &");
-  // Wait until it listens (at most 3 s).
-  for (int i = 0; i < 60; ++i) {
+  // Wait until it listens (at most 10 s: python's start on a loaded machine, with the
+  // sanitized suite beside it, has taken more than 3).
+  for (int i = 0; i < 200; ++i) {
     if (!sh_in(netns_path, "ss -Htln sport = :" + std::to_string(port)).empty()) return;
     usleep(50000);
   }
@@ -152,13 +153,13 @@ void tcp_serve_once(const std::string& netns_path, int port, const std::string& 
 
 std::string tcp_request(const std::string& netns_path, const std::string& host, int port) {
   std::string py = "import socket,sys\n"
-                   "s=socket.create_connection((sys.argv[1],int(sys.argv[2])),3)\n"
+                   "s=socket.create_connection((sys.argv[1],int(sys.argv[2])),8)\n"
                    "print(s.recv(200).decode())\n";
   std::string file = temp_dir() + "/request.py";
   FILE* f = fopen(file.c_str(), "w");
   fputs(py.c_str(), f);
   fclose(f);
-  auto out = sh("nsenter --net=" + netns_path + " timeout 5 python3 " + file + " " + host + " " +
+  auto out = sh("nsenter --net=" + netns_path + " timeout 12 python3 " + file + " " + host + " " +
                 std::to_string(port) + " 2>/dev/null");
   while (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
