@@ -62,7 +62,7 @@ Result<std::vector<cni::IpConfig>> cluster_allocate(const ClusterConfig& c, cons
   // claim one) and tries again; a new block always has room, so two rounds suffice
   // unless other ADDs fill blocks as fast as they come. Every lost round means a block was
   // claimed and filled meanwhile; with tens of parallel ADDs on a slow (sanitized) build,
-  // 4 rounds were lost. A CIDR running out ends the loop with code 7 from the claim.
+  // 4 rounds were lost. A CIDR running out ends the loop at once, with the claim's error.
   for (int round = 0; round < 16; ++round) {
     auto owned = BERTH_TRY(owned_blocks(local, c.node));
     if (auto set = BERTH_TRY(set_of(owned))) {

@@ -16,16 +16,18 @@ namespace {
 // etcd's default limit of operations in one transaction.
 constexpr size_t kMaxOps = 128;
 
+int64_t ns(const timespec& t) { return int64_t(t.tv_sec) * 1'000'000'000 + t.tv_nsec; }
+
 int64_t mtime_ns(const std::string& dir) {
   struct stat st{};
   if (stat(dir.c_str(), &st) != 0) return 0;
-  return int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  return ns(st.st_mtim);
 }
 
 int64_t realtime_ns() {
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
-  return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+  return ns(ts);
 }
 
 }  // namespace

@@ -123,8 +123,8 @@ TEST_CASE("cluster node / a dead node's blocks are freed after the grace, and on
   CHECK_FALSE(etcd.value(key).empty());
   REQUIRE(until([&] { return etcd.value(key).empty(); }, std::chrono::seconds(8)).count() >= 0);
   const auto freed = Clock::now() - withdrawn;
-  INFO(sh("cat " + n1.log));
   const std::string log = sh("cat " + n1.log);
+  INFO(log);
   auto stamp_ms = [&](const std::string& event) -> long {  // "...T19:57:23.914 ... <event>"
     auto at = log.find(event);
     if (at == std::string::npos) return -1;
